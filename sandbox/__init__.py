@@ -1,0 +1,21 @@
+"""sandbox: a prototyping sandbox for a social app in which every video is AI-made.
+
+The package is usable without Gradio: build a :class:`~sandbox.context.Sandbox` and call its services.
+
+>>> from sandbox import Sandbox, SandboxConfig
+>>> sb = Sandbox(SandboxConfig(data_dir=tmp_path))  # doctest: +SKIP
+>>> sb.generation.generate("ana", GenerationRequest(prompt="a red circle"))  # doctest: +SKIP
+"""
+
+from sandbox.config import SandboxConfig
+from sandbox.errors import SandboxError
+
+__all__ = ["Sandbox", "SandboxConfig", "SandboxError"]
+
+
+def __getattr__(name: str):  # lazy: importing torch/diffusers is slow and not always needed
+    if name == "Sandbox":
+        from sandbox.context import Sandbox
+
+        return Sandbox
+    raise AttributeError(name)

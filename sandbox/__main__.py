@@ -1,0 +1,50 @@
+"""Command line: ``python -m sandbox prepare`` builds the embedded model; ``python -m sandbox doctor`` checks."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def prepare() -> int:
+    from sandbox.config import SandboxConfig
+    from sandbox.models.cards import ModelRegistry
+    from sandbox.models.loader import ModelLoader
+    from sandbox.models.placement import Hardware
+
+    config = SandboxConfig.from_env()
+    loader = ModelLoader(ModelRegistry(), config.resolved_models_dir, hardware=Hardware())
+    path = loader.prepare_embedded()
+    print(f"embedded model ready: {path}")
+    return 0
+
+
+def doctor() -> int:
+    from sandbox.context import Sandbox
+
+    problems = 0
+    sb = Sandbox()
+    print(f"data folder   {sb.config.data_dir.resolve()}")
+    integrity = sb.db.integrity_check()
+    problems += integrity != "ok"
+    print(f"database      {sb.db.backend} · integrity {integrity}")
+    print(f"identity      {sb.config.identity_mode}")
+    gpus = sb.loader.hardware.gpu_memory
+    print(f"hardware      {len(gpus)} GPU(s) {[f'{m / 2**30:.0f} GiB' for m in gpus]}, "
+          f"{sb.loader.hardware.cpu_memory / 2**30:.0f} GiB RAM")
+    for spec in sb.registry:
+        a = sb.loader.availability(spec)
+        print(f"model         {spec.id:<18} {'available' if a.available else 'unavailable: ' + a.reason}")
+    print(f"default       {sb.model_status()}")
+    return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox")
+    parser.add_argument("command", choices=["prepare", "doctor"])
+    args = parser.parse_args(argv)
+    return {"prepare": prepare, "doctor": doctor}[args.command]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

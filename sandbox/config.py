@@ -1,0 +1,123 @@
+"""Runtime configuration, read once from environment variables.
+
+Every variable is documented in README ("Configuration"). Validation happens in
+``__post_init__`` so that a typo fails at start with a message, not on the first request.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+IDENTITY_MODES = ("personas", "password", "hf")
+DEVICE_MAPS = ("auto", "cpu", "cuda", "balanced")
+OFFLOAD_MODES = ("auto", "none", "model", "sequential", "group", "disk")
+
+
+def _default_data_dir() -> Path:
+    # On a Space with persistent storage attached, /data survives restarts.
+    if os.environ.get("SPACE_ID") and Path("/data").is_dir() and os.access("/data", os.W_OK):
+        return Path("/data/sandbox")
+    return Path("data")
+
+
+@dataclass
+class SandboxConfig:
+    """Configuration of one sandbox instance.
+
+    >>> cfg = SandboxConfig(data_dir="/tmp/sb", identity_mode="personas")
+    >>> cfg.media_dir.name
+    'media'
+    """
+
+    # --- storage ---
+    data_dir: Path = field(default_factory=_default_data_dir)
+    db_url: str | None = None  # None: SQLite file under data_dir
+
+    # --- models and placement ---
+    model: str | None = None  # model card id; None: best available (embedded default offline)
+    device_map: str = "auto"
+    max_memory: str | None = None  # e.g. "cpu=2GiB" or "0=20GiB,1=20GiB,cpu=64GiB"
+    offload: str = "auto"
+    models_dir: Path | None = None  # where the embedded model is built; default data_dir/models
+
+    # --- identity ---
+    identity_mode: str = "personas"
+    users: str | None = None  # password mode: "ana:secret,ben:secret2"
+    users_file: Path | None = None  # password mode: one "handle:password" per line
+
+    # --- serving ---
+    host: str = "127.0.0.1"
+    port: int = 7860
+    generation_concurrency: int = 1
+    max_prompt_chars: int = 500
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir)
+        if self.models_dir is not None:
+            self.models_dir = Path(self.models_dir)
+        if self.users_file is not None:
+            self.users_file = Path(self.users_file)
+        if self.identity_mode not in IDENTITY_MODES:
+            raise ValueError(
+                f"`SANDBOX_IDENTITY` must be one of {IDENTITY_MODES} but is {self.identity_mode!r}"
+            )
+        if self.device_map not in DEVICE_MAPS:
+            raise ValueError(f"`SANDBOX_DEVICE_MAP` must be one of {DEVICE_MAPS} but is {self.device_map!r}")
+        if self.offload not in OFFLOAD_MODES:
+            raise ValueError(f"`SANDBOX_OFFLOAD` must be one of {OFFLOAD_MODES} but is {self.offload!r}")
+        if not 1 <= self.port <= 65535:
+            raise ValueError(f"`SANDBOX_PORT` must be between 1 and 65535 but is {self.port}")
+        if self.generation_concurrency < 1:
+            raise ValueError(
+                f"`SANDBOX_GENERATION_CONCURRENCY` must be at least 1 but is {self.generation_concurrency}"
+            )
+        if self.identity_mode == "password" and not (self.users or self.users_file):
+            raise ValueError(
+                "password identity mode needs users: set `SANDBOX_USERS=\"ana:secret,...\"` "
+                "or `SANDBOX_USERS_FILE` to a file of `handle:password` lines"
+            )
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+    @property
+    def resolved_db_url(self) -> str:
+        return self.db_url or f"sqlite:///{(self.data_dir / 'sandbox.db').resolve()}"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> SandboxConfig:
+        """Read the ``SANDBOX_*`` variables (see README, "Configuration")."""
+        env = os.environ if environ is None else environ
+        kwargs: dict = {}
+        mapping = {
+            "SANDBOX_DATA_DIR": ("data_dir", Path),
+            "SANDBOX_DB_URL": ("db_url", str),
+            "SANDBOX_MODEL": ("model", str),
+            "SANDBOX_DEVICE_MAP": ("device_map", str),
+            "SANDBOX_MAX_MEMORY": ("max_memory", str),
+            "SANDBOX_OFFLOAD": ("offload", str),
+            "SANDBOX_MODELS_DIR": ("models_dir", Path),
+            "SANDBOX_IDENTITY": ("identity_mode", str),
+            "SANDBOX_USERS": ("users", str),
+            "SANDBOX_USERS_FILE": ("users_file", Path),
+            "SANDBOX_HOST": ("host", str),
+            "SANDBOX_PORT": ("port", int),
+            "SANDBOX_GENERATION_CONCURRENCY": ("generation_concurrency", int),
+        }
+        for var, (name, cast) in mapping.items():
+            value = env.get(var)
+            if value not in (None, ""):
+                try:
+                    kwargs[name] = cast(value)
+                except ValueError as exc:
+                    raise ValueError(f"`{var}` must be a {cast.__name__} but is {value!r}") from exc
+        if "identity_mode" not in kwargs and env.get("SPACE_ID"):
+            kwargs["identity_mode"] = "hf"  # on a Space, people sign in with their HF account
+        return cls(**kwargs)

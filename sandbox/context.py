@@ -1,0 +1,50 @@
+"""One sandbox instance: configuration, database, media, identity, models and the domain services.
+
+>>> from sandbox import Sandbox, SandboxConfig
+>>> sb = Sandbox(SandboxConfig(data_dir=tmp_path))  # doctest: +SKIP
+>>> ana = sb.identity.actor("ana", None)  # doctest: +SKIP
+>>> sb.generation.generate(ana.id, GenerationRequest(prompt="a red circle moving right")).draft_id  # doctest: +SKIP
+'d_…'
+"""
+
+from __future__ import annotations
+
+from sandbox.config import SandboxConfig
+from sandbox.generation.service import GenerationService
+from sandbox.identity.auth import IdentityService
+from sandbox.models.cards import ModelRegistry
+from sandbox.models.loader import ModelLoader
+from sandbox.models.placement import Hardware, PlacementConfig, parse_max_memory
+from sandbox.store.db import Database
+from sandbox.store.media import MediaStore
+
+
+class Sandbox:
+    def __init__(self, config: SandboxConfig | None = None, hardware: Hardware | None = None) -> None:
+        self.config = config or SandboxConfig.from_env()
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database(self.config.resolved_db_url)
+        self.media = MediaStore(self.config.media_dir)
+        self.media.sweep_temp()  # a crash mid-write leaves only temp files; they never count
+        self.identity = IdentityService(self.db, self.config)
+        self.registry = ModelRegistry()
+        placement = PlacementConfig(device_map=self.config.device_map,
+                                    max_memory=parse_max_memory(self.config.max_memory),
+                                    offload=self.config.offload, offload_folder=self.config.data_dir / "offload")
+        self.loader = ModelLoader(self.registry, self.config.resolved_models_dir, placement, hardware,
+                                  default_model=self.config.model)
+        self.generation = GenerationService(self.db, self.media, self.loader, self.config.max_prompt_chars)
+
+    def model_status(self, model_id: str | None = None) -> str:
+        """"tiny offline model · cpu" — a model (default: the default one) and where it runs."""
+        try:
+            spec = self.registry.get(model_id) if model_id else self.loader.default_model()
+            available = self.loader.availability(spec)
+            if not available.available:
+                return f"{spec.label} · unavailable here"
+            return f"{spec.label} · {self.loader.placement(spec).label}"
+        except Exception as exc:
+            return f"model error: {exc}"
+
+    def close(self) -> None:
+        self.db.dispose()

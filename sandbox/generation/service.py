@@ -1,0 +1,152 @@
+"""Generation as a sequence of small named steps: check → load → run → encode → store."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sandbox.errors import ModelUnavailable, SandboxError
+from sandbox.generation.request import GenerationRequest, check_inputs, resolve_defaults
+from sandbox.generation.video import encode_mp4, to_uint8
+from sandbox.generation.zerogpu import gpu_duration, gpu_task
+from sandbox.models.cards import ModelSpec
+from sandbox.models.loader import LoadedPipeline, ModelLoader
+from sandbox.store.db import Database
+from sandbox.store.media import MediaStore
+from sandbox.store.schema import Draft
+
+Progress = Callable[[float, str], None]
+FramesHook = Callable[[np.ndarray, dict], np.ndarray]
+
+
+def _no_progress(_fraction: float, _desc: str) -> None:
+    pass
+
+
+@dataclass
+class GenerationResult:
+    draft_id: str
+    video_path: Path
+    seed: int
+    model: str
+    model_revision: str
+    request: dict
+    timings: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"draft_id": self.draft_id, "seed": self.seed, "model": self.model,
+                "model_revision": self.model_revision, "request": self.request, "timings": self.timings}
+
+
+def run_pipeline(loaded: LoadedPipeline, request: GenerationRequest, progress: Progress = _no_progress,
+                 **conditioning) -> np.ndarray:
+    """Call the diffusers pipeline; returns (T, H, W, 3) uint8 frames. Calls are serialized per pipeline."""
+    import torch
+
+    steps = int(request.steps)
+
+    def on_step_end(_pipe, step: int, _timestep, callback_kwargs: dict) -> dict:
+        progress((step + 1) / steps, f"denoising step {step + 1}/{steps}")
+        return callback_kwargs
+
+    with loaded.lock:
+        out = loaded.pipe(
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt or None,
+            height=int(request.height), width=int(request.width), num_frames=int(request.num_frames),
+            num_inference_steps=steps, guidance_scale=float(request.guidance),
+            generator=torch.Generator(device="cpu").manual_seed(int(request.seed)),
+            output_type="np", callback_on_step_end=on_step_end, **conditioning,
+        )
+    return to_uint8(out.frames)
+
+
+class GenerationService:
+    """Turns a :class:`GenerationRequest` into a draft of the acting user.
+
+    >>> service = sandbox.generation  # doctest: +SKIP
+    >>> result = service.generate(user_id, GenerationRequest(prompt="a red circle moving right"))  # doctest: +SKIP
+    >>> result.video_path.suffix  # doctest: +SKIP
+    '.mp4'
+    """
+
+    def __init__(self, db: Database, media: MediaStore, loader: ModelLoader, max_prompt_chars: int = 500) -> None:
+        self.db = db
+        self.media = media
+        self.loader = loader
+        self.max_prompt_chars = max_prompt_chars
+        # Post-processing of frames before encoding (the provenance watermark registers here).
+        self.frame_hooks: list[FramesHook] = []
+        self._run_on_gpu = gpu_task(run_pipeline, duration=lambda loaded, req, *a, **k: gpu_duration(
+            int(req.num_frames), int(req.steps)))
+
+    # --- steps ---
+    def prepare_request(self, request: GenerationRequest) -> tuple[GenerationRequest, ModelSpec]:
+        spec = self.loader.registry.get(request.model) if request.model else self.loader.default_model()
+        availability = self.loader.availability(spec)
+        if not availability.available:  # say this before complaining about sizes the model would take
+            raise ModelUnavailable(availability.reason)
+        check_inputs(request, spec, self.max_prompt_chars)
+        if "t2v" not in spec.tasks:
+            raise SandboxError(f"{spec.label} cannot generate from text; pick another `model`")
+        return resolve_defaults(request, spec), spec
+
+    def encode(self, frames: np.ndarray, fps: int) -> str:
+        """Encode to MP4 in the media folder, atomically. Returns the content hash."""
+        return self.media.write(".mp4", lambda tmp: encode_mp4(frames, tmp, fps))
+
+    def save_draft(self, user_id: str, request: GenerationRequest, spec: ModelSpec, sha: str, timings: dict) -> str:
+        try:
+            with self.db.session() as s:
+                draft = Draft(user_id=user_id, media_sha256=sha, prompt=request.prompt,
+                              negative_prompt=request.negative_prompt, request=request.to_dict(),
+                              model_id=spec.repo_id, model_revision=spec.revision, seed=int(request.seed),
+                              timings=timings)
+                s.add(draft)
+                s.flush()
+                return draft.id
+        except Exception:
+            self.release_media_if_unused(sha)  # no row → no file
+            raise
+
+    def release_media_if_unused(self, sha: str) -> None:
+        from sqlalchemy import func, select
+
+        with self.db.session() as s:
+            if not s.scalar(select(func.count()).select_from(Draft).where(Draft.media_sha256 == sha)):
+                self.media.delete(sha)
+
+    # --- the whole thing ---
+    def generate(self, user_id: str, request: GenerationRequest, progress: Progress = _no_progress,
+                 **conditioning) -> GenerationResult:
+        t0 = time.perf_counter()
+        request, spec = self.prepare_request(request)
+        progress(0.0, f"loading {spec.label}")
+        loaded = self.loader.load(spec)
+        t1 = time.perf_counter()
+        frames = self._run_on_gpu(loaded, request, progress, **conditioning)
+        t2 = time.perf_counter()
+        for hook in self.frame_hooks:
+            frames = hook(frames, {"user_id": user_id, "request": request, "spec": spec})
+        sha = self.encode(frames, spec.fps)
+        t3 = time.perf_counter()
+        timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(t2 - t1, 4), "encode_s": round(t3 - t2, 4)}
+        draft_id = self.save_draft(user_id, request, spec, sha, timings)
+        timings["total_s"] = round(time.perf_counter() - t0, 4)
+        return GenerationResult(draft_id, self.media.path(sha), int(request.seed), spec.repo_id, spec.revision,
+                                request.to_dict(), timings)
+
+    # --- reading drafts (private to their creator) ---
+    def drafts_of(self, user_id: str, limit: int = 24) -> list[dict]:
+        from sqlalchemy import select
+
+        with self.db.session() as s:
+            rows = s.scalars(select(Draft).where(Draft.user_id == user_id)
+                             .order_by(Draft.created_at.desc()).limit(limit)).all()
+            return [{"draft_id": d.id, "video": str(self.media.path(d.media_sha256)), "prompt": d.prompt,
+                     "seed": d.seed, "model": d.model_id, "created_at": d.created_at.isoformat(timespec="seconds")}
+                    for d in rows]

@@ -1,0 +1,169 @@
+"""Model cards: one Markdown file per model in ``model_cards/``, YAML front matter under ``sandbox:``.
+
+Cards are read with ``huggingface_hub.ModelCard``, so they are the same files a Hub repo would carry.
+Everything model-specific (pipeline class, frame and size rules, defaults) lives in the card, not in code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from huggingface_hub import ModelCard
+
+from sandbox.errors import NotFound
+
+CARDS_DIR = Path(__file__).resolve().parents[2] / "model_cards"
+TASKS = ("t2v", "r2v", "v2v")
+ASPECTS = {"portrait 9:16": (9, 16), "landscape 16:9": (16, 9), "square 1:1": (1, 1)}
+
+
+@dataclass(frozen=True)
+class FrameRule:
+    """Valid frame counts are ``offset + k * multiple_of`` within [min, max] (Wan: 4k+1, LTX: 8k+1)."""
+
+    min: int
+    max: int
+    multiple_of: int = 4
+    offset: int = 1
+    default: int = 17
+
+    def check(self, n: int) -> str | None:
+        if not self.min <= n <= self.max or (n - self.offset) % self.multiple_of:
+            return (f"`num_frames` must be between {self.min} and {self.max} and of the form "
+                    f"{self.multiple_of}k+{self.offset} (e.g. {self.nearest(n)}) but is {n}")
+        return None
+
+    def nearest(self, n: int) -> int:
+        k = round((n - self.offset) / self.multiple_of)
+        return min(max(self.offset + k * self.multiple_of, self.min), self.max)
+
+    def choices(self) -> list[int]:
+        start = self.nearest(self.min)
+        start += self.multiple_of if start < self.min else 0
+        return list(range(start, self.max + 1, self.multiple_of))
+
+
+@dataclass(frozen=True)
+class SizeRule:
+    min: int
+    max: int
+    multiple_of: int = 16
+
+    def check(self, width: int, height: int) -> str | None:
+        if width % self.multiple_of or height % self.multiple_of:
+            return (f"`height` and `width` have to be divisible by {self.multiple_of} "
+                    f"but are {height} and {width}")
+        for name, v in (("width", width), ("height", height)):
+            if not self.min <= v <= self.max:
+                return f"`{name}` must be between {self.min} and {self.max} but is {v}"
+        return None
+
+    def for_aspect(self, short_side: int, aspect: str) -> tuple[int, int]:
+        """(width, height) for a short side and an aspect name, rounded to ``multiple_of``."""
+        if aspect not in ASPECTS:
+            raise NotFound(f"`aspect` must be one of {list(ASPECTS)} but is {aspect!r}")
+        aw, ah = ASPECTS[aspect]
+        long_side = short_side * max(aw, ah) / min(aw, ah)
+
+        def snap(v: float) -> int:
+            return int(min(max(round(v / self.multiple_of) * self.multiple_of, self.min), self.max))
+
+        return (snap(short_side), snap(long_side)) if ah > aw else (snap(long_side), snap(short_side))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the sandbox knows about one model, read from its card."""
+
+    id: str
+    label: str
+    repo_id: str
+    revision: str
+    pipeline_class: str
+    tasks: tuple[str, ...]
+    torch_dtype: str
+    fps: int
+    frames: FrameRule
+    size: SizeRule
+    resolutions: dict[str, int]
+    default_resolution: str
+    steps: int
+    guidance: float
+    memory_gb: float
+    license: str
+    description: str
+    embedded: bool = False
+    builder: str | None = None
+    notice: str = ""
+    presets: dict[str, dict] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.tasks) - set(TASKS)
+        if unknown:
+            raise ValueError(f"model card {self.id!r}: `tasks` may only contain {TASKS} but has {sorted(unknown)}")
+        if self.default_resolution not in self.resolutions:
+            raise ValueError(f"model card {self.id!r}: `default_resolution` {self.default_resolution!r} "
+                             f"is not one of `resolutions` {list(self.resolutions)}")
+        if self.frames.check(self.frames.default):
+            raise ValueError(f"model card {self.id!r}: {self.frames.check(self.frames.default)}")
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.label} — {self.notice}" if self.notice else self.label
+
+    @classmethod
+    def from_card(cls, path: Path) -> ModelSpec:
+        card = ModelCard.load(path)
+        meta = card.data.to_dict()
+        s = meta.get("sandbox")
+        if not isinstance(s, dict):
+            raise ValueError(f"model card {path.name}: front matter has no `sandbox:` section")
+        try:
+            return cls(
+                id=path.stem, label=s["label"], repo_id=s["repo_id"], revision=str(s.get("revision", "main")),
+                pipeline_class=s["pipeline_class"], tasks=tuple(s["tasks"]),
+                torch_dtype=s.get("torch_dtype", "bfloat16"), fps=int(s["fps"]),
+                frames=FrameRule(**s["frames"]), size=SizeRule(**s["size"]),
+                resolutions={str(k): int(v) for k, v in s["resolutions"].items()},
+                default_resolution=str(s["default_resolution"]), steps=int(s["steps"]),
+                guidance=float(s["guidance"]), memory_gb=float(s["memory_gb"]),
+                license=str(meta.get("license", "unknown")), description=card.text.strip(),
+                embedded=bool(s.get("embedded", False)), builder=s.get("builder"),
+                notice=s.get("notice", ""), presets=dict(s.get("presets") or {}),
+            )
+        except KeyError as exc:
+            raise ValueError(f"model card {path.name}: `sandbox.{exc.args[0]}` is missing") from exc
+
+
+class ModelRegistry:
+    """All model cards in a folder.
+
+    >>> reg = ModelRegistry()
+    >>> reg.get("tiny-wan-vace").pipeline_class
+    'WanVACEPipeline'
+    """
+
+    def __init__(self, cards_dir: Path = CARDS_DIR) -> None:
+        self.cards_dir = Path(cards_dir)
+        self.specs: dict[str, ModelSpec] = {
+            s.id: s for s in sorted((ModelSpec.from_card(p) for p in self.cards_dir.glob("*.md")),
+                                   key=lambda s: (not s.embedded, s.id))
+        }
+        if not self.specs:
+            raise ValueError(f"no model cards found in {self.cards_dir}")
+
+    def get(self, model_id: str) -> ModelSpec:
+        spec = self.specs.get(model_id)
+        if spec is None:  # also accept the Hub repo id
+            spec = next((s for s in self.specs.values() if s.repo_id == model_id), None)
+        if spec is None:
+            raise NotFound(f"`model` must be one of {list(self.specs)} but is {model_id!r}")
+        return spec
+
+    @property
+    def embedded(self) -> ModelSpec:
+        return next(s for s in self.specs.values() if s.embedded)
+
+    def __iter__(self):
+        return iter(self.specs.values())

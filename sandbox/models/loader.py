@@ -1,0 +1,209 @@
+"""Loading pipelines with diffusers ``from_pretrained`` and accelerate placement, cached per (model, placement).
+
+The embedded tiny model and Hub models share one path: ``<PipelineClass>.from_pretrained(source, ...)``
+where ``source`` is a Hub repo id (read from the local cache when offline) or the folder the tiny
+model was saved to.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sandbox.errors import ModelUnavailable
+from sandbox.models.cards import ModelRegistry, ModelSpec
+from sandbox.models.placement import Hardware, Placement, PlacementConfig, choose_placement
+
+
+@dataclass(frozen=True)
+class Availability:
+    available: bool
+    reason: str = ""
+
+
+@dataclass
+class LoadedPipeline:
+    """A ready pipeline, its card, where it runs, and a lock that serializes calls to it."""
+
+    pipe: Any
+    spec: ModelSpec
+    placement: Placement
+    load_seconds: float
+    lock: threading.Lock
+
+    @property
+    def label(self) -> str:
+        return f"{self.spec.label} · {self.placement.label}"
+
+
+def hub_offline() -> bool:
+    """HF_HUB_OFFLINE, read now (huggingface_hub reads it once at import)."""
+    from huggingface_hub import constants
+
+    env = os.environ.get("HF_HUB_OFFLINE", "").upper()
+    return bool(constants.HF_HUB_OFFLINE) or env in ("1", "ON", "YES", "TRUE")
+
+
+def fetch_hint(spec: ModelSpec) -> str:
+    rev = f" --revision {spec.revision}" if spec.revision not in ("main", "local") else ""
+    return f"`hf download {spec.repo_id}{rev}`"
+
+
+class ModelLoader:
+    """Decides placement, loads, and caches pipelines.
+
+    >>> loader = ModelLoader(ModelRegistry(), models_dir=tmp_path)  # doctest: +SKIP
+    >>> loaded = loader.load("tiny-wan-vace")  # doctest: +SKIP
+    >>> loaded.label  # doctest: +SKIP
+    'tiny offline model · cpu'
+    """
+
+    def __init__(self, registry: ModelRegistry, models_dir: Path, placement_config: PlacementConfig | None = None,
+                 hardware: Hardware | None = None, default_model: str | None = None) -> None:
+        self.registry = registry
+        self.models_dir = Path(models_dir)
+        self.placement_config = placement_config or PlacementConfig()
+        self.hardware = hardware or Hardware.detect()
+        self._requested_default = default_model
+        self._cache: dict[tuple, LoadedPipeline] = {}
+        self._cache_lock = threading.Lock()
+
+    # --- sources and availability ---
+    def local_path(self, spec: ModelSpec) -> Path:
+        return self.models_dir / spec.id
+
+    def prepare_embedded(self) -> Path:
+        """Build the embedded model if it is missing (``make run`` / app start call this)."""
+        spec = self.registry.embedded
+        path = self.local_path(spec)
+        builder = importlib.import_module(spec.builder or "sandbox.models.tiny")
+        if not builder.is_built(path):
+            builder.build(path)
+        return path
+
+    def source(self, spec: ModelSpec) -> str:
+        return str(self.prepare_embedded()) if spec.embedded else spec.repo_id
+
+    def is_cached(self, spec: ModelSpec) -> bool:
+        if spec.embedded:
+            return True
+        from huggingface_hub import try_to_load_from_cache
+
+        hit = try_to_load_from_cache(spec.repo_id, "model_index.json", revision=spec.revision)
+        return isinstance(hit, str)
+
+    def availability(self, spec: ModelSpec) -> Availability:
+        if spec.embedded:
+            return Availability(True)
+        if not self.is_cached(spec) and hub_offline():
+            return Availability(False, f"{spec.label} ({spec.repo_id}) is not in the local Hugging Face cache and "
+                                       f"the Hub is offline here; fetch it with {fetch_hint(spec)} on a machine "
+                                       "with network, then restart")
+        if not self.hardware.gpu_memory and self.placement_config.device_map != "cpu":
+            return Availability(False, f"{spec.label} needs a CUDA GPU (about {spec.memory_gb:g} GB) and this "
+                                       "machine has none; pick the tiny offline model or set "
+                                       "SANDBOX_DEVICE_MAP=cpu to try on CPU")
+        return Availability(True)
+
+    def default_model(self) -> ModelSpec:
+        """SANDBOX_MODEL if set; else a cached Hub model the hardware can run; else the embedded default."""
+        if self._requested_default:
+            return self.registry.get(self._requested_default)
+        for spec in self.registry:
+            if not spec.embedded and self.is_cached(spec) and self.availability(spec).available:
+                return spec
+        return self.registry.embedded
+
+    # --- sizes and placement ---
+    def model_bytes(self, spec: ModelSpec) -> int:
+        if spec.embedded:
+            return sum(p.stat().st_size for p in self.prepare_embedded().rglob("*.safetensors"))
+        return int(spec.memory_gb * 1e9)
+
+    def placement(self, spec: ModelSpec) -> Placement:
+        return choose_placement(self.model_bytes(spec), self.hardware, self.placement_config, spec.torch_dtype)
+
+    # --- loading ---
+    def load(self, model_id: str | ModelSpec) -> LoadedPipeline:
+        """The pipeline for ``model_id``, loaded once per (model, placement) and then reused."""
+        spec = model_id if isinstance(model_id, ModelSpec) else self.registry.get(model_id)
+        availability = self.availability(spec)
+        if not availability.available:
+            raise ModelUnavailable(availability.reason)
+        placement = self.placement(spec)
+        key = (spec.id, placement.key)
+        with self._cache_lock:  # one load at a time; a second request waits and reuses it
+            if key not in self._cache:
+                start = time.perf_counter()
+                pipe = self._from_pretrained(spec, placement)
+                apply_placement(pipe, placement)
+                self._cache[key] = LoadedPipeline(pipe, spec, placement, time.perf_counter() - start, threading.Lock())
+            return self._cache[key]
+
+    def loaded(self) -> list[LoadedPipeline]:
+        return list(self._cache.values())
+
+    def _from_pretrained(self, spec: ModelSpec, placement: Placement):
+        import diffusers
+        import torch
+
+        pipeline_cls = getattr(diffusers, spec.pipeline_class)
+        source = self.source(spec)
+        kwargs: dict[str, Any] = {"dtype": getattr(torch, placement.dtype)}
+        if not spec.embedded:
+            kwargs.update(revision=spec.revision, local_files_only=hub_offline())
+        if placement.kind == "balanced":
+            kwargs.update(device_map="balanced", max_memory=placement.max_memory)
+        if placement.kind == "disk_offload":
+            kwargs["transformer"] = self._load_offloaded_component(spec, source, "transformer", placement)
+        try:
+            return pipeline_cls.from_pretrained(source, **kwargs)
+        except OSError as exc:  # not cached / unreachable: name the model and how to fetch it
+            raise ModelUnavailable(f"could not load {spec.label} ({spec.repo_id}): {exc.__class__.__name__}; "
+                                   f"fetch it with {fetch_hint(spec)}") from exc
+
+    def _load_offloaded_component(self, spec: ModelSpec, source: str, name: str, placement: Placement):
+        """Load one component with accelerate's big-model path: what exceeds ``max_memory`` goes to disk."""
+        import diffusers
+        import torch
+
+        index_path = Path(source) / "model_index.json"
+        if not index_path.exists():
+            from huggingface_hub import hf_hub_download
+
+            index_path = Path(hf_hub_download(spec.repo_id, "model_index.json", revision=spec.revision,
+                                              local_files_only=hub_offline()))
+        library, class_name = json.loads(index_path.read_text())[name]
+        component_cls = getattr(importlib.import_module(library), class_name, None) or getattr(diffusers, class_name)
+        folder = Path(placement.offload_folder or "offload") / spec.id / name
+        folder.mkdir(parents=True, exist_ok=True)
+        kwargs: dict[str, Any] = {}
+        if not spec.embedded:
+            kwargs.update(revision=spec.revision, local_files_only=hub_offline())
+        return component_cls.from_pretrained(source, subfolder=name, dtype=getattr(torch, placement.dtype),
+                                             device_map="auto", max_memory=placement.max_memory,
+                                             offload_folder=str(folder), **kwargs)
+
+
+def apply_placement(pipe, placement: Placement) -> None:
+    """Move or hook the pipeline as ``placement`` says. Loading already handled balanced and disk offload."""
+    if placement.kind == "cuda":
+        pipe.to(placement.device)
+    elif placement.kind == "model_offload":
+        pipe.enable_model_cpu_offload()
+    elif placement.kind == "sequential_offload":
+        pipe.enable_sequential_cpu_offload()
+    elif placement.kind == "group_offload":
+        import torch
+
+        pipe.enable_group_offload(onload_device=torch.device(placement.device), offload_device=torch.device("cpu"),
+                                  offload_type="leaf_level", use_stream=True)
+    if placement.vae_tiling and hasattr(pipe, "vae") and hasattr(pipe.vae, "enable_tiling"):
+        pipe.vae.enable_tiling()
+    pipe.set_progress_bar_config(disable=False, leave=False)

@@ -1,0 +1,82 @@
+"""The embedded default: a tiny random-weight Wan VACE pipeline built here, loaded like a Hub model.
+
+Building is deterministic (fixed seed) and takes about a second. The result is saved with
+``save_pretrained`` and loaded back by the loader with ``WanVACEPipeline.from_pretrained`` — the same
+code path as every Hub model.
+
+>>> from sandbox.models.tiny import build_tiny_pipeline
+>>> pipe = build_tiny_pipeline()
+>>> type(pipe).__name__
+'WanVACEPipeline'
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+# The tiny text encoder has 64 embeddings: these words, three specials, and room to spare.
+WORDS: tuple[str, ...] = (
+    "a", "an", "the", "of", "on", "in", "with", "and", "to", "is",
+    "red", "green", "blue", "yellow", "purple", "orange", "white", "black", "pink", "gray",
+    "circle", "square", "triangle", "star", "cat", "dog", "fox", "robot", "person", "face", "ball",
+    "moving", "left", "right", "up", "down", "growing", "spinning", "dancing", "running", "flying",
+    "background", "sky", "sea", "city", "forest", "night", "day", "rain", "snow",
+    "slowly", "quickly", "big", "small",
+)
+SPECIAL = ("[PAD]", "</s>", "[UNK]")
+SEED = 0
+
+
+def build_tokenizer():
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {tok: i for i, tok in enumerate(SPECIAL + WORDS)}
+    tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="[PAD]", unk_token="[UNK]",
+                                   eos_token="</s>", model_max_length=64)
+
+
+def build_tiny_pipeline(seed: int = SEED):
+    """A ``WanVACEPipeline`` with tiny random weights (about 100k parameters)."""
+    import torch
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanVACEPipeline, WanVACETransformer3DModel
+    from transformers import UMT5Config, UMT5EncoderModel
+
+    torch.manual_seed(seed)
+    tokenizer = build_tokenizer()
+    assert len(tokenizer) <= 64, "vocabulary must fit the text encoder's 64 embeddings"
+    text_encoder = UMT5EncoderModel(UMT5Config(vocab_size=64, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4))
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           temperal_downsample=[False, True, True])
+    transformer = WanVACETransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16, out_channels=16,
+        text_dim=32, freq_dim=256, ffn_dim=32, num_layers=3, cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads", rope_max_seq_len=32, vace_layers=[0, 2], vace_in_channels=96,
+    )
+    scheduler = FlowMatchEulerDiscreteScheduler(shift=7.0)
+    return WanVACEPipeline(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae,
+                           transformer=transformer, scheduler=scheduler)
+
+
+def build(target: Path, seed: int = SEED) -> Path:
+    """Build and ``save_pretrained`` the tiny model into ``target``, atomically (temp folder + rename)."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+    try:
+        build_tiny_pipeline(seed).save_pretrained(tmp)
+        if target.exists():
+            shutil.rmtree(target)
+        tmp.rename(target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def is_built(target: Path) -> bool:
+    return (Path(target) / "model_index.json").is_file()

@@ -1,0 +1,73 @@
+"""Engine and session handling: SQLite (WAL) file by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from sandbox.store.schema import Base
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: readers do not block the writer, so the feed stays responsive while a draft is saved.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Database:
+    """A database at ``url``; the schema is created on open.
+
+    >>> db = Database("sqlite:///:memory:")
+    >>> with db.session() as s:
+    ...     s.execute(text("select 1")).scalar()
+    1
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = self._create_engine(url)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @staticmethod
+    def _create_engine(url: str) -> Engine:
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            return engine
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return create_engine(url, pool_pre_ping=True)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back (nothing written) on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def integrity_check(self) -> str:
+        """``"ok"`` when the database file is sound (SQLite ``integrity_check``; PostgreSQL: a query works)."""
+        with self.engine.connect() as conn:
+            if self.backend == "sqlite":
+                return str(conn.execute(text("PRAGMA integrity_check")).scalar())
+            conn.execute(text("select 1"))
+            return "ok"
+
+    def dispose(self) -> None:
+        self.engine.dispose()

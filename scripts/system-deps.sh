@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests use (PostgreSQL server, Chromium) with apt when they are missing.
+# Without root or apt it says exactly what to install; the tests that need them then skip, loudly.
+set -u
+need=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "system-deps: installing ${need[*]} with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null \
+    || echo "system-deps: WARNING apt-get install ${need[*]} failed; the tests that need them will skip"
+else
+  echo "################################################################################"
+  echo "system-deps: missing ${need[*]} and cannot install them here (not root or no apt)."
+  echo "  Install with: sudo apt-get install ${need[*]}"
+  echo "  The PostgreSQL and browser tests will be SKIPPED until then."
+  echo "################################################################################"
+fi
+exit 0

@@ -1,0 +1,78 @@
+"""Shared fixtures: a tiny model built once, a fresh sandbox per test, SQLite and PostgreSQL databases."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import warnings
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach the Hub
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import pytest
+
+from sandbox.config import SandboxConfig
+from sandbox.models.placement import Hardware
+
+REPO = Path(__file__).resolve().parents[1]
+CPU_ONLY = Hardware(gpu_memory=(), cpu_memory=24 * 2**30)
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    """The embedded model, built once per run through the same builder `make run` uses."""
+    from sandbox.models.cards import ModelRegistry
+    from sandbox.models.loader import ModelLoader
+
+    path = tmp_path_factory.mktemp("models")
+    ModelLoader(ModelRegistry(), path, hardware=CPU_ONLY).prepare_embedded()
+    return path
+
+
+@pytest.fixture
+def config(tmp_path, models_dir) -> SandboxConfig:
+    return SandboxConfig(data_dir=tmp_path / "data", models_dir=models_dir)
+
+
+@pytest.fixture
+def sb(config):
+    from sandbox.context import Sandbox
+
+    sandbox = Sandbox(config, hardware=CPU_ONLY)
+    yield sandbox
+    sandbox.close()
+
+
+# ---------------------------------------------------------------- PostgreSQL
+_pg_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server for the run: SANDBOX_TEST_PG_URL if set, else one started on loopback."""
+    url = os.environ.get("SANDBOX_TEST_PG_URL")
+    if url:
+        yield url, None
+        return
+    from tests.pg_server import PostgresServer, pg_bin
+
+    if pg_bin() is None:
+        warnings.warn("PostgreSQL is not installed: PostgreSQL store tests are SKIPPED "
+                      "(apt-get install postgresql, or set SANDBOX_TEST_PG_URL)", stacklevel=1)
+        pytest.skip("PostgreSQL server not installed (apt-get install postgresql)")
+    server = PostgresServer()
+    url = server.start()
+    yield url, server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """Every store test runs on SQLite (a file, WAL) and on a real PostgreSQL server (a fresh database)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    url, server = request.getfixturevalue("pg_server")
+    if server is None:
+        return url
+    return server.create_database(f"t{next(_pg_counter)}")
