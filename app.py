@@ -39,7 +39,7 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                     gr.Examples(create.EXAMPLE_PROMPTS, inputs=[prompt], label="Try one")
                     negative_prompt = gr.Textbox("", label="Negative prompt", placeholder="what to avoid")
                     with gr.Row():
-                        model = gr.Dropdown(create.model_choices(sb), value=default_model.id, label="Model")
+                        model = gr.Dropdown(create.model_choices(sb), value=default_model.id, label="Model", scale=2)
                         aspect = gr.Radio(create.ASPECT_NAMES, value="landscape 16:9", label="Aspect")
                         resolution = gr.Dropdown(list(default_model.resolutions),
                                                  value=default_model.default_resolution, label="Resolution")
@@ -65,7 +65,7 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                                      interactive=False)
                     details = gr.JSON(label="Details")
             gr.Markdown("### My drafts")
-            drafts = gr.Gallery(label="My drafts", columns=4, height="auto", show_label=False)
+            drafts = gr.Gallery(label="My drafts", columns=6, height=220, object_fit="cover", show_label=False)
 
     # ---------------------------------------------------------------- events
     form = [num_frames, resolution, width, height, steps, guidance, model_info]
