@@ -27,6 +27,8 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                                min_width=180)
         else:
             user = gr.Textbox("", label="user", visible=False)
+            if sb.config.identity_mode == "hf":
+                gr.LoginButton(scale=0)
     header = gr.Markdown(create.header_markdown(sb, personas[0] if personas else None))
 
     with gr.Tabs():

@@ -35,7 +35,18 @@ def user_errors(fn: Callable) -> Callable:
 
 
 def session_user(request: gr.Request | None) -> str | None:
-    return getattr(request, "username", None) if request is not None else None
+    """The signed-in user: Gradio ``auth=`` sets ``username``; HF OAuth keeps the profile in the session."""
+    if request is None:
+        return None
+    if getattr(request, "username", None):
+        return request.username
+    try:
+        from gradio.oauth import _get_valid_oauth_info_from_session
+
+        info = _get_valid_oauth_info_from_session(request.session)
+        return info["userinfo"]["preferred_username"] if info else None
+    except Exception:  # no session middleware: not an OAuth app
+        return None
 
 
 def acting_user(sb: Sandbox, user: str | None, request: gr.Request | None) -> User:
