@@ -10,11 +10,13 @@
 from __future__ import annotations
 
 from sandbox.config import SandboxConfig
+from sandbox.feed.ranker import FeedRanker
 from sandbox.generation.service import GenerationService
 from sandbox.identity.auth import IdentityService
 from sandbox.models.cards import ModelRegistry
 from sandbox.models.loader import ModelLoader
 from sandbox.models.placement import Hardware, PlacementConfig, parse_max_memory
+from sandbox.social import AccountService, PostService, SocialGraph
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
 
@@ -34,6 +36,11 @@ class Sandbox:
         self.loader = ModelLoader(self.registry, self.config.resolved_models_dir, placement, hardware,
                                   default_model=self.config.model)
         self.generation = GenerationService(self.db, self.media, self.loader, self.config.max_prompt_chars)
+        self.graph = SocialGraph(self.db)
+        self.accounts = AccountService(self.db)
+        self.posts = PostService(self.db, self.media)
+        self.feed = FeedRanker(self.db, self.media)
+        self.posts.on_change.append(self.feed.invalidate)
 
     def model_status(self, model_id: str | None = None) -> str:
         """"tiny offline model · cpu" — a model (default: the default one) and where it runs."""

@@ -76,3 +76,26 @@ def db_url(request, tmp_path) -> str:
     if server is None:
         return url
     return server.create_database(f"t{next(_pg_counter)}")
+
+
+@pytest.fixture
+def sb_any(tmp_path, models_dir, db_url):
+    """A sandbox on SQLite and on PostgreSQL (the social and feed tests run on both)."""
+    from sandbox.context import Sandbox
+
+    sandbox = Sandbox(SandboxConfig(data_dir=tmp_path / "data", models_dir=models_dir, db_url=db_url),
+                      hardware=CPU_ONLY)
+    yield sandbox
+    sandbox.close()
+
+
+SMALL_VIDEO = {"num_frames": 5, "width": 32, "height": 32, "steps": 1}
+
+
+def make_post(sb, handle: str, prompt: str = "a red circle", caption: str = "", **kwargs) -> str:
+    """Generate a tiny draft as @handle and publish it; returns the post id."""
+    from sandbox.generation import GenerationRequest
+
+    user = sb.identity.actor(handle, None)
+    draft = sb.generation.generate(user.id, GenerationRequest(prompt=prompt, seed=1, **SMALL_VIDEO))
+    return sb.posts.publish(user.id, draft.draft_id, caption, **kwargs)["post_id"]

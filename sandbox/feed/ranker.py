@@ -1,0 +1,250 @@
+"""Ranking one page of the feed, in named steps: candidates → filter → score → re-rank → page.
+
+Every item carries its score parts and the reasons a person would understand. Ranking is read-only:
+impressions are recorded separately (``PostService.mark_seen`` / ``view``), so the same state always
+gives the same order and the weights panel can preview freely.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from sandbox.feed.steering import SteeringIntent, parse_instruction, topic_similarity
+from sandbox.feed.weights import FeedWeights
+from sandbox.social.graph import blocked_ids, following_ids, friend_ids
+from sandbox.store.db import Database
+from sandbox.store.media import MediaStore
+from sandbox.store.schema import Like, Post, SeeLess, User, View, utcnow
+
+FOLLOWED_CANDIDATES = 500
+POPULAR_CANDIDATES = 300
+POPULAR_TTL_S = 30.0
+NEW_HOURS = 6.0
+
+
+@dataclass
+class FeedItem:
+    post_id: str
+    creator: str
+    creator_name: str
+    avatar: str
+    caption: str
+    prompt: str
+    video: str
+    created_at: str
+    likes: int
+    comments: int
+    remixes: int
+    parent_post_id: str | None
+    relation: str
+    score: float = 0.0
+    parts: dict[str, float] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class FeedPage:
+    items: list[FeedItem]
+    understood: str = ""
+    notice: str = ""
+    remaining: int = 0
+
+    def to_dicts(self) -> list[dict]:
+        return [i.to_dict() for i in self.items]
+
+
+@dataclass
+class _Candidate:
+    post: Post
+    author: User
+    relation: str
+    friends_liked: int = 0
+    steer_more: float = 0.0
+    steer_less: float = 0.0
+
+
+class FeedRanker:
+    """Ranks pages for a viewer.
+
+    >>> page = sandbox.feed.page(viewer_id, limit=10, instruction="more animals")  # doctest: +SKIP
+    >>> page.items[0].reasons  # doctest: +SKIP
+    ['from your friend @ben', 'new', 'matches “animals”']
+    """
+
+    def __init__(self, db: Database, media: MediaStore, weights: FeedWeights | None = None) -> None:
+        self.db = db
+        self.media = media
+        self.weights = weights or FeedWeights()
+        self._popular: tuple[float, list[str]] = (0.0, [])
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        """Forget cached popular posts (called when posts or likes change)."""
+        with self._lock:
+            self._popular = (0.0, [])
+
+    # ------------------------------------------------------------------ steps
+    def popular_ids(self, s: Session, cutoff: datetime) -> list[str]:
+        with self._lock:
+            stamp, ids = self._popular
+            if ids and time.monotonic() - stamp < POPULAR_TTL_S:
+                return ids
+        engagement = Post.like_count + 2 * Post.comment_count + 3 * Post.remix_count
+        ids = list(s.scalars(select(Post.id).where(Post.deleted.is_(False), Post.created_at >= cutoff)
+                             .order_by(engagement.desc(), Post.created_at.desc()).limit(POPULAR_CANDIDATES)))
+        with self._lock:
+            self._popular = (time.monotonic(), ids)
+        return ids
+
+    def candidates(self, s: Session, viewer_id: str, w: FeedWeights, intent: SteeringIntent,
+                   now: datetime) -> list[_Candidate]:
+        cutoff = now - timedelta(days=w.window_days)
+        following = following_ids(s, viewer_id)
+        friends = friend_ids(s, viewer_id)
+        authors = friends if intent.only_friends else following
+        posts: dict[str, Post] = {}
+        if authors:
+            for p in s.scalars(select(Post).where(Post.user_id.in_(authors), Post.deleted.is_(False),
+                                                  Post.created_at >= cutoff)
+                               .order_by(Post.created_at.desc()).limit(FOLLOWED_CANDIDATES)):
+                posts[p.id] = p
+        if not intent.only_friends:
+            missing = [pid for pid in self.popular_ids(s, cutoff) if pid not in posts]
+            if missing:
+                for p in s.scalars(select(Post).where(Post.id.in_(missing), Post.deleted.is_(False))):
+                    posts[p.id] = p
+        # filter: own posts, blocked either way, already seen, "see less" posts
+        hidden_authors = blocked_ids(s, viewer_id) | {viewer_id}
+        ids = list(posts)
+        seen = set(s.scalars(select(View.post_id).where(View.user_id == viewer_id, View.post_id.in_(ids))))
+        less = set(s.scalars(select(SeeLess.post_id).where(SeeLess.user_id == viewer_id)))
+        keep = [p for p in posts.values() if p.user_id not in hidden_authors and p.id not in seen | less]
+        if not keep:
+            return []
+        users = {u.id: u for u in s.scalars(select(User).where(User.id.in_({p.user_id for p in keep})))}
+        liked = dict(s.execute(select(Like.post_id, func.count()).where(
+            Like.user_id.in_(friends), Like.post_id.in_([p.id for p in keep])).group_by(Like.post_id)).all()) \
+            if friends else {}
+
+        def rel(uid: str) -> str:
+            return "friend" if uid in friends else "following" if uid in following else "stranger"
+
+        return [_Candidate(p, users[p.user_id], rel(p.user_id), int(liked.get(p.id, 0))) for p in keep]
+
+    def steer(self, cands: list[_Candidate], intent: SteeringIntent) -> None:
+        texts = [f"{c.post.prompt} {c.post.caption}" for c in cands]
+        for c, more, less in zip(cands, topic_similarity(texts, intent.more), topic_similarity(texts, intent.less),
+                                 strict=True):
+            c.steer_more, c.steer_less = float(more), float(less)
+
+    def score(self, c: _Candidate, w: FeedWeights, intent: SteeringIntent, see_less_authors: set[str],
+              now: datetime) -> FeedItem:
+        p = c.post
+        age_h = max((now - p.created_at).total_seconds() / 3600, 0.0)
+        raw_engagement = p.like_count + 2 * p.comment_count + 3 * p.remix_count + p.dwell_ms / 10_000
+        parts = {
+            "relation": {"friend": w.friend, "following": w.following}.get(c.relation, 0.0),
+            "friends_liked": w.friends_liked * min(c.friends_liked, 3),
+            "recency": w.recency * (2.0 if intent.fresh else 1.0) * 0.5 ** (age_h / w.half_life_hours),
+            "engagement": w.engagement * min(math.log1p(raw_engagement) / math.log1p(50), 1.5),
+            "see_less": -w.see_less if p.user_id in see_less_authors else 0.0,
+            "steering": w.steering * (min(1.0, 2 * c.steer_more) - min(1.0, 2 * c.steer_less)),
+        }
+        parts = {k: round(v, 4) for k, v in parts.items()}
+        reasons = []
+        if c.relation == "friend":
+            reasons.append(f"from your friend @{c.author.handle}")
+        elif c.relation == "following":
+            reasons.append(f"from @{c.author.handle}, whom you follow")
+        if c.friends_liked:
+            reasons.append(f"{c.friends_liked} friend{'s' if c.friends_liked > 1 else ''} liked this")
+        if age_h < NEW_HOURS:
+            reasons.append("new")
+        if raw_engagement >= 20 and age_h < 24 * 7:
+            reasons.append("popular this week")
+        if c.steer_more > 0.05:
+            reasons.append(f"matches “{', '.join(intent.more)}”")
+        if c.relation == "stranger" and not reasons:
+            reasons.append("suggested: from outside your circle")
+        return FeedItem(
+            post_id=p.id, creator=c.author.handle, creator_name=c.author.display_name, avatar=c.author.avatar,
+            caption=p.caption, prompt=p.prompt, video=str(self.media.path(p.media_sha256)),
+            created_at=p.created_at.isoformat(timespec="seconds"), likes=p.like_count, comments=p.comment_count,
+            remixes=p.remix_count, parent_post_id=p.parent_post_id, relation=c.relation,
+            score=round(sum(parts.values()), 4), parts=parts, reasons=reasons,
+        )
+
+    @staticmethod
+    def rerank(items: list[FeedItem], w: FeedWeights) -> list[FeedItem]:
+        """Keep an exploration share for strangers, then cap runs by one author."""
+        ordered = sorted(items, key=lambda i: (-i.score, i.post_id))
+        if w.exploration_share > 0:
+            every = max(2, round(1 / w.exploration_share))
+            strangers = [i for i in ordered if i.relation == "stranger"]
+            rest = [i for i in ordered if i.relation != "stranger"]
+            mixed: list[FeedItem] = []
+            while strangers or rest:
+                slot_for_stranger = (len(mixed) + 1) % every == 0
+                if strangers and (slot_for_stranger or not rest or strangers[0].score > rest[0].score):
+                    mixed.append(strangers.pop(0))
+                else:
+                    mixed.append(rest.pop(0))
+            ordered = mixed
+        page: list[FeedItem] = []
+        pool = ordered
+        while pool:
+            run = page[-w.max_consecutive:]
+            blocked_author = run[0].creator if len(run) == w.max_consecutive and len({i.creator for i in run}) == 1 \
+                else None
+            pick = next((i for i in pool if i.creator != blocked_author), pool[0])
+            page.append(pick)
+            pool = [i for i in pool if i is not pick]
+        return page
+
+    # ------------------------------------------------------------------ entry point
+    def page(self, viewer_id: str, limit: int = 10, offset: int = 0, instruction: str = "",
+             weights: FeedWeights | None = None, shown_in_session: int = 0, now: datetime | None = None) -> FeedPage:
+        """Rank the viewer's unseen candidates and return ``limit`` items from ``offset``."""
+        from sandbox.errors import SandboxError
+
+        if not 1 <= limit <= 50:
+            raise SandboxError(f"`limit` must be between 1 and 50 but is {limit}")
+        if offset < 0:
+            raise SandboxError(f"`offset` must be 0 or more but is {offset}")
+        if len(instruction or "") > 200:
+            raise SandboxError(f"`instruction` must be at most 200 characters but has {len(instruction)}")
+        w = weights or self.weights
+        now = now or utcnow()
+        intent = parse_instruction(instruction)
+        with self.db.session() as s:
+            if w.daily_cap:
+                today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+                watched = s.scalar(select(func.count()).select_from(View).where(
+                    View.user_id == viewer_id, View.created_at >= today))
+                if watched >= w.daily_cap:
+                    return FeedPage([], intent.understood(), f"You've reached today's limit of {w.daily_cap} "
+                                                             "videos. See you tomorrow! 🌙")
+            cands = self.candidates(s, viewer_id, w, intent, now)
+            see_less_authors = set(s.scalars(select(Post.user_id).join(SeeLess, SeeLess.post_id == Post.id)
+                                             .where(SeeLess.user_id == viewer_id)))
+        if intent.more or intent.less:
+            self.steer(cands, intent)
+        items = self.rerank([self.score(c, w, intent, see_less_authors, now) for c in cands], w)
+        page = items[offset: offset + limit]
+        notice = ""
+        if not items:
+            notice = ("You're all caught up ✨ — nothing new from your circle. Follow more people, "
+                      "or make something in the Create tab.")
+        elif w.nudge_after and shown_in_session + len(page) >= w.nudge_after:
+            notice = "You've been scrolling a while — maybe time for a break? 🌿"
+        return FeedPage(page, intent.understood(), notice, max(len(items) - offset - len(page), 0))

@@ -1,0 +1,185 @@
+"""Publishing drafts and everything people do with posts: like, comment, view, see less, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sandbox.errors import NotFound, PermissionDenied, SandboxError
+from sandbox.social.graph import blocked_ids, friend_ids
+from sandbox.social.text import clean_text
+from sandbox.store.db import Database
+from sandbox.store.media import MediaStore
+from sandbox.store.schema import Comment, Draft, Like, Notification, Post, SeeLess, User, View
+
+REMIX_POLICIES = ("everyone", "friends", "nobody")
+MAX_DWELL_MS = 10 * 60 * 1000
+
+# Checks run inside the publish transaction (cameo consent and moderation register here).
+PublishCheck = Callable[[Session, User, Draft, str], None]
+
+
+def visible_post(s: Session, viewer_id: str, post_id: str) -> Post:
+    """The post, if it exists, is not deleted, and neither side blocked the other."""
+    post = s.get(Post, post_id or "")
+    if post is None or post.deleted or post.user_id in blocked_ids(s, viewer_id):
+        raise NotFound(f"no post {post_id!r}: it does not exist or was removed")
+    return post
+
+
+def notify(s: Session, recipient_id: str, kind: str, actor_id: str, post_id: str | None, text: str) -> None:
+    if recipient_id != actor_id:
+        s.add(Notification(user_id=recipient_id, kind=kind, actor_id=actor_id, post_id=post_id, text=text))
+
+
+class PostService:
+    def __init__(self, db: Database, media: MediaStore) -> None:
+        self.db = db
+        self.media = media
+        self.publish_checks: list[PublishCheck] = []
+        self.on_change: list[Callable[[], None]] = []  # feed caches listen here
+
+    def _changed(self) -> None:
+        for fn in self.on_change:
+            fn()
+
+    def publish(self, actor_id: str, draft_id: str, caption: str = "", remix_policy: str = "everyone") -> dict:
+        caption = clean_text("caption", caption, required=False)
+        if remix_policy not in REMIX_POLICIES:
+            raise SandboxError(f"`remix_policy` must be one of {REMIX_POLICIES} but is {remix_policy!r}")
+        with self.db.session() as s:
+            draft = s.get(Draft, draft_id or "")
+            if draft is None or draft.user_id != actor_id:  # drafts are private: others' look like missing
+                raise NotFound(f"no draft {draft_id!r} of yours: publish one of your own drafts")
+            actor = s.get(User, actor_id)
+            for check in self.publish_checks:
+                check(s, actor, draft, caption)
+            parent_id = (draft.request or {}).get("parent_post_id")
+            post = Post(user_id=actor_id, draft_id=draft.id, media_sha256=draft.media_sha256, caption=caption,
+                        prompt=draft.prompt, model_id=draft.model_id, seed=draft.seed, parent_post_id=parent_id,
+                        remix_policy=remix_policy, cameo_ids={"ids": (draft.request or {}).get("cameo_ids", [])})
+            s.add(post)
+            if parent_id and (parent := s.get(Post, parent_id)) is not None:
+                parent.remix_count += 1
+                notify(s, parent.user_id, "remix", actor_id, post.id, "remixed your post")
+            s.flush()
+            result = {"post_id": post.id, "draft_id": draft.id, "caption": caption, "remix_policy": remix_policy}
+        self._changed()
+        return result
+
+    def like(self, actor_id: str, post_id: str) -> dict:
+        """Idempotent: liking twice counts once."""
+        with self.db.session() as s:
+            post = visible_post(s, actor_id, post_id)
+            try:
+                with s.begin_nested():
+                    s.add(Like(user_id=actor_id, post_id=post.id))
+                s.execute(update(Post).where(Post.id == post.id).values(like_count=Post.like_count + 1))
+                notify(s, post.user_id, "like", actor_id, post.id, "liked your post")
+            except IntegrityError:
+                pass
+            s.refresh(post)
+            result = {"post_id": post.id, "liked": True, "likes": post.like_count}
+        self._changed()
+        return result
+
+    def unlike(self, actor_id: str, post_id: str) -> dict:
+        with self.db.session() as s:
+            post = visible_post(s, actor_id, post_id)
+            like = s.scalar(select(Like).where(Like.user_id == actor_id, Like.post_id == post.id))
+            if like is not None:
+                s.delete(like)
+                s.execute(update(Post).where(Post.id == post.id).values(like_count=Post.like_count - 1))
+            s.flush()
+            s.refresh(post)
+            return {"post_id": post.id, "liked": False, "likes": post.like_count}
+
+    def comment(self, actor_id: str, post_id: str, text: str) -> dict:
+        text = clean_text("comment", text)
+        with self.db.session() as s:
+            post = visible_post(s, actor_id, post_id)
+            c = Comment(user_id=actor_id, post_id=post.id, text=text)
+            s.add(c)
+            s.execute(update(Post).where(Post.id == post.id).values(comment_count=Post.comment_count + 1))
+            notify(s, post.user_id, "comment", actor_id, post.id, f"commented: {text[:80]}")
+            s.flush()
+            return {"comment_id": c.id, "post_id": post.id, "text": text}
+
+    def comments(self, viewer_id: str, post_id: str, limit: int = 50) -> list[dict]:
+        with self.db.session() as s:
+            post = visible_post(s, viewer_id, post_id)
+            hidden = blocked_ids(s, viewer_id)
+            rows = s.execute(select(Comment, User.handle).join(User, User.id == Comment.user_id)
+                             .where(Comment.post_id == post.id).order_by(Comment.created_at).limit(limit)).all()
+            return [{"comment_id": c.id, "user": h, "text": c.text} for c, h in rows if c.user_id not in hidden]
+
+    def view(self, actor_id: str, post_id: str, dwell_ms: int = 0) -> dict:
+        if not 0 <= int(dwell_ms) <= MAX_DWELL_MS:
+            raise SandboxError(f"`dwell_ms` must be between 0 and {MAX_DWELL_MS} but is {dwell_ms}")
+        with self.db.session() as s:
+            post = visible_post(s, actor_id, post_id)
+            s.add(View(user_id=actor_id, post_id=post.id, dwell_ms=int(dwell_ms)))
+            s.execute(update(Post).where(Post.id == post.id)
+                      .values(view_count=Post.view_count + 1, dwell_ms=Post.dwell_ms + int(dwell_ms)))
+            return {"post_id": post.id, "viewed": True}
+
+    def mark_seen(self, actor_id: str, post_ids: list[str]) -> int:
+        """Record impressions (dwell 0) for posts that were shown: the feed does not repeat them."""
+        with self.db.session() as s:
+            for pid in post_ids:
+                s.add(View(user_id=actor_id, post_id=pid, dwell_ms=0))
+            return len(post_ids)
+
+    def see_less(self, actor_id: str, post_id: str) -> dict:
+        with self.db.session() as s:
+            post = visible_post(s, actor_id, post_id)
+            try:
+                with s.begin_nested():
+                    s.add(SeeLess(user_id=actor_id, post_id=post.id))
+            except IntegrityError:
+                pass
+            return {"post_id": post.id, "see_less": True}
+
+    def delete(self, actor_id: str, post_id: str) -> dict:
+        """Delete your own post (admins may delete any). Its media file goes when nothing else uses it."""
+        with self.db.session() as s:
+            post = s.get(Post, post_id or "")
+            actor = s.get(User, actor_id)
+            if post is None or post.deleted:
+                raise NotFound(f"no post {post_id!r}")
+            if post.user_id != actor_id and not (actor and actor.is_admin):
+                raise PermissionDenied("you can only delete your own posts")
+            post.deleted = True
+            sha = post.media_sha256
+        self.release_media(sha)
+        self._changed()
+        return {"post_id": post_id, "deleted": True}
+
+    def release_media(self, sha: str) -> None:
+        """Delete a media file once no draft and no live post references it."""
+        from sqlalchemy import func
+
+        with self.db.session() as s:
+            drafts = s.scalar(select(func.count()).select_from(Draft).where(Draft.media_sha256 == sha))
+            posts = s.scalar(select(func.count()).select_from(Post)
+                             .where(Post.media_sha256 == sha, Post.deleted.is_(False)))
+            if not drafts and not posts:
+                self.media.delete(sha)
+
+    def notifications(self, actor_id: str, limit: int = 30) -> list[dict]:
+        with self.db.session() as s:
+            hidden = blocked_ids(s, actor_id)
+            rows = s.execute(select(Notification, User.handle).join(User, User.id == Notification.actor_id)
+                             .where(Notification.user_id == actor_id)
+                             .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)).all()
+            return [{"kind": n.kind, "from": h, "post_id": n.post_id, "text": n.text,
+                     "created_at": n.created_at.isoformat(timespec="seconds")}
+                    for n, h in rows if n.actor_id not in hidden]
+
+    def remix_allowed(self, s: Session, actor_id: str, post: Post) -> bool:
+        if post.user_id == actor_id or post.remix_policy == "everyone":
+            return True
+        return post.remix_policy == "friends" and actor_id in friend_ids(s, post.user_id)

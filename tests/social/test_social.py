@@ -1,0 +1,121 @@
+import pytest
+from sqlalchemy import func, select
+
+from sandbox.errors import NotFound, PermissionDenied, SandboxError
+from sandbox.store.schema import Comment, Like, Post, User
+from tests.conftest import make_post
+
+
+def uid(sb, handle):
+    return sb.identity.actor(handle, None).id
+
+
+def test_follow_unfollow_and_friends(sb_any):
+    sb = sb_any
+    dev = uid(sb, "dev")
+    assert sb.graph.follow(dev, "ben")["relation"] == "following"
+    sb.graph.follow(uid(sb, "ben"), "dev")
+    assert sb.graph.follow(dev, "ben")["relation"] == "friend", "following twice is idempotent"
+    assert sb.graph.unfollow(dev, "ben")["relation"] == "follower"
+    with pytest.raises(SandboxError, match="cannot follow yourself"):
+        sb.graph.follow(dev, "@dev")
+    with pytest.raises(NotFound, match="no user @nobody"):
+        sb.graph.follow(dev, "nobody")
+    assert "started following you" in [n["text"] for n in sb.posts.notifications(uid(sb, "ben"))]
+
+
+def test_block_hides_everything_both_ways(sb_any):
+    sb = sb_any
+    ana, ben = uid(sb, "ana"), uid(sb, "ben")
+    post = make_post(sb, "ben", "a fox")
+    sb.graph.block(ana, "ben")
+    sb.graph.block(ana, "ben")  # idempotent
+    with pytest.raises(NotFound):
+        sb.posts.like(ana, post)
+    with pytest.raises(SandboxError, match="one of you blocked the other"):
+        sb.graph.follow(ben, "ana")
+    with pytest.raises(NotFound):
+        sb.accounts.profile(ben, "ana")
+    assert all(i.creator != "ben" for i in sb.feed.page(ana).items)
+
+
+def test_publish_only_own_drafts_and_likes_are_idempotent(sb_any):
+    sb = sb_any
+    from sandbox.generation import GenerationRequest
+    from tests.conftest import SMALL_VIDEO
+
+    ana, ben = uid(sb, "ana"), uid(sb, "ben")
+    draft = sb.generation.generate(ana, GenerationRequest(prompt="a cat", seed=1, **SMALL_VIDEO))
+    with pytest.raises(NotFound, match="no draft"):
+        sb.posts.publish(ben, draft.draft_id, "mine now")
+    with pytest.raises(SandboxError, match="`remix_policy` must be one of"):
+        sb.posts.publish(ana, draft.draft_id, "x", remix_policy="maybe")
+    post = sb.posts.publish(ana, draft.draft_id, "my cat")["post_id"]
+    assert sb.posts.like(ben, post)["likes"] == 1
+    assert sb.posts.like(ben, post)["likes"] == 1
+    with sb.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Like)) == 1
+        assert s.get(Post, post).like_count == 1
+    assert sb.posts.unlike(ben, post)["likes"] == 0
+    kinds = [n["kind"] for n in sb.posts.notifications(ana)]
+    assert kinds.count("like") == 1
+
+
+@pytest.mark.parametrize(("text", "message"), [("", "`comment` is empty"), ("x" * 501, "at most 500 characters")])
+def test_bad_comments_write_nothing(sb_any, text, message):
+    sb = sb_any
+    post = make_post(sb, "ana")
+    with pytest.raises(SandboxError, match=message):
+        sb.posts.comment(uid(sb, "ben"), post, text)
+    with sb.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Comment)) == 0
+
+
+def test_html_is_stored_as_text(sb_any):
+    sb = sb_any
+    post = make_post(sb, "ana", caption="<b>bold</b>")
+    c = sb.posts.comment(uid(sb, "ben"), post, "<script>alert(1)</script>")
+    assert c["text"] == "<script>alert(1)</script>"
+    from sandbox.social.text import escape
+
+    assert escape(c["text"]) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_delete_own_post_only(sb_any):
+    sb = sb_any
+    post = make_post(sb, "ana")
+    with pytest.raises(PermissionDenied, match="only delete your own"):
+        sb.posts.delete(uid(sb, "ben"), post)
+    sb.posts.delete(uid(sb, "ana"), post)
+    with pytest.raises(NotFound):
+        sb.posts.like(uid(sb, "ben"), post)
+    assert sb.media.all_files(), "the draft still holds its video"
+
+
+def test_invites_and_signup(sb_any):
+    sb = sb_any
+    ana = uid(sb, "ana")
+    codes = sb.accounts.invite_codes(ana)
+    assert len(codes) == 3 and sb.accounts.invite_codes(ana) == codes
+    new = sb.accounts.signup(codes[0]["code"], "zoe", "Zoé")
+    assert new["invited_by"] == "ana"
+    with pytest.raises(SandboxError, match="already used"):
+        sb.accounts.signup(codes[0]["code"], "zed")
+    with pytest.raises(SandboxError, match="not a valid invite code"):
+        sb.accounts.signup("nope", "zed")
+    for bad, message in [("an", "3–20 characters"), ("<script>", "3–20 characters"), ("ben", "is taken"),
+                         ("b3n_", "looks too much like @ben"), ("аna", "3–20 characters")]:
+        with pytest.raises(SandboxError, match=message):
+            sb.accounts.signup(codes[1]["code"], bad)
+    with sb.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(User).where(User.handle == "zed")) == 0
+    with pytest.raises(PermissionDenied):
+        sb.accounts.mint_invites(ana)
+    assert len(sb.accounts.mint_invites(uid(sb, "mod"), 2)) == 2
+
+
+def test_profile(sb_any):
+    sb = sb_any
+    make_post(sb, "ana", caption="one")
+    prof = sb.accounts.profile(uid(sb, "ben"), "ana")
+    assert prof["friends"] == 2 and prof["followers"] == 3 and [p["caption"] for p in prof["posts"]] == ["one"]
