@@ -9,11 +9,14 @@ from __future__ import annotations
 import gradio as gr
 
 from sandbox import Sandbox
-from sandbox.ui import create
+from sandbox.social.seed import seed_world
+from sandbox.ui import create, profile, social
+from sandbox.ui import feed as feed_ui
 
 sb = Sandbox()
 default_model = sb.loader.default_model()
 sb.loader.load(default_model)  # load once at start: the first request should not pay for it
+seed_world(sb)  # personas mode: a few demo posts so the feed is never empty
 personas = sb.identity.persona_handles()
 d_width, d_height = default_model.size.for_aspect(default_model.resolutions[default_model.default_resolution],
                                                   "landscape 16:9")
@@ -65,9 +68,82 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                 with gr.Column(scale=2):
                     video = gr.Video(label="Result", autoplay=True, loop=True, buttons=["download"],
                                      interactive=False)
-                    details = gr.JSON(label="Details")
+                    with gr.Group():
+                        with gr.Row():
+                            draft_id = gr.Textbox(label="Draft to publish", placeholder="d_…", scale=1)
+                            remix_policy = gr.Radio(["everyone", "friends", "nobody"], value="everyone",
+                                                    label="Who may remix", scale=2)
+                        caption = gr.Textbox(label="Caption", max_length=300, placeholder="Say something about it")
+                        publish_btn = gr.Button("Publish to the feed", variant="secondary")
+                    details = gr.JSON(label="Details", open=False)
             gr.Markdown("### My drafts")
             drafts = gr.Gallery(label="My drafts", columns=6, height=220, object_fit="cover", show_label=False)
+
+        # ------------------------------------------------------------ Feed
+        with gr.Tab("Feed", id="feed") as feed_tab:
+            with gr.Row():
+                instruction = gr.Textbox(label="Steer your feed", scale=4, max_length=200,
+                                         placeholder="e.g. more animals, less sport · only my friends today")
+                steer_btn = gr.Button("Apply", scale=0)
+            understood = gr.Markdown()
+            notice = gr.Markdown()
+            feed_items = gr.State([])
+            with gr.Accordion("Ranking weights (tune and watch the order change)", open=False):
+                weight_inputs = [gr.Slider(lo, hi, value=getattr(feed_ui.FeedWeights(), name), step=step, label=label)
+                                 for name, (label, lo, hi, step) in feed_ui.WEIGHT_SLIDERS.items()]
+                ranking_table = gr.Dataframe(label="Order with these weights", interactive=False, wrap=True)
+            with gr.Accordion("Feed analytics", open=False):
+                analytics_btn = gr.Button("Compute metrics over every persona's feed")
+                analytics_plot = gr.Plot(label="Feed metrics")
+                analytics_table = gr.Dataframe(interactive=False)
+
+            @gr.render(inputs=[feed_items, user])
+            def feed_cards(items: list[dict], acting: str):
+                if not items:
+                    gr.Markdown("_Nothing here yet — follow people in the Profile tab or publish from Create._")
+                for item in items:
+                    with gr.Group(), gr.Row(equal_height=False):
+                        gr.Video(item["video"], autoplay=False, loop=True, show_label=False, height=220,
+                                 interactive=False, scale=1)
+                        with gr.Column(scale=2):
+                            gr.Markdown(feed_ui.card_markdown(item))
+                            post = gr.State(item["post_id"])
+                            with gr.Row():
+                                like_btn = gr.Button(f"❤️ {item['likes']}", size="sm", min_width=60)
+                                less_btn = gr.Button("👎 see less", size="sm", min_width=60)
+                            comment_box = gr.Textbox(placeholder="Add a comment…", show_label=False, max_length=500,
+                                                     submit_btn="💬")
+                    like_btn.click(feed_ui.make_card_action(sb, "like"), [user, post], None, api_visibility="private")
+                    less_btn.click(feed_ui.make_card_action(sb, "see_less"), [user, post], None,
+                                   api_visibility="private")
+                    comment_box.submit(feed_ui.make_card_action(sb, "comment"), [user, post, comment_box],
+                                       comment_box, api_visibility="private")
+
+            load_more_btn = gr.Button("Load more", variant="secondary")
+
+        # ------------------------------------------------------------ Profile
+        with gr.Tab("Profile", id="profile") as profile_tab:
+            with gr.Row():
+                profile_handle = gr.Textbox(label="Handle", placeholder="leave empty for yourself", scale=3)
+                show_profile_btn = gr.Button("Show", scale=0)
+            with gr.Row():
+                follow_btn = gr.Button("Follow")
+                unfollow_btn = gr.Button("Unfollow")
+                block_btn = gr.Button("Block", variant="stop")
+            profile_md = gr.Markdown()
+            with gr.Row():
+                with gr.Column():
+                    gr.Markdown("### 🔔 Notifications")
+                    notifications_md = gr.Markdown()
+                with gr.Column():
+                    gr.Markdown("### ✉️ Invite a friend")
+                    invites_md = gr.Markdown()
+                    with gr.Accordion("Sign up with an invite code", open=False):
+                        signup_code = gr.Textbox(label="Invite code")
+                        signup_handle = gr.Textbox(label="Handle", placeholder="3–20 of a–z 0–9 _")
+                        signup_name = gr.Textbox(label="Display name")
+                        signup_btn = gr.Button("Create account")
+                        signup_result = gr.Markdown()
 
     # ---------------------------------------------------------------- events
     form = [num_frames, resolution, width, height, steps, guidance, model_info]
@@ -90,6 +166,35 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
         concurrency_id="generation",
     ).success(my_drafts, [user], drafts, api_name="refresh_drafts", api_visibility="private")
     cancel_btn.click(None, cancels=[generate_event], api_visibility="private")
+    generate_event.success(lambda d: d["draft_id"], details, draft_id, api_visibility="private")
+    publish_btn.click(profile.make_publish(sb), [user, draft_id, caption, remix_policy], None,
+                      api_visibility="private")
+
+    # Feed
+    feed_load = feed_ui.make_load(sb)
+    gr.on([feed_tab.select, steer_btn.click, instruction.submit, user.change], feed_load,
+          [user, instruction, *weight_inputs], [feed_items, understood, notice], api_visibility="private")
+    load_more_btn.click(feed_ui.make_load_more(sb), [user, instruction, feed_items, *weight_inputs],
+                        [feed_items, notice], api_visibility="private")
+    gr.on([w.release for w in weight_inputs] + [feed_tab.select, steer_btn.click], feed_ui.make_preview(sb),
+          [user, instruction, *weight_inputs], ranking_table, api_visibility="private")
+    analytics_btn.click(feed_ui.make_analytics(sb), [instruction, *weight_inputs], [analytics_plot, analytics_table],
+                        api_visibility="private")
+
+    # Profile
+    show = profile.make_show(sb)
+    gr.on([profile_tab.select, show_profile_btn.click, profile_handle.submit, user.change], show,
+          [user, profile_handle], [profile_md, notifications_md, invites_md], api_visibility="private")
+    for btn, action in ((follow_btn, "follow"), (unfollow_btn, "unfollow"), (block_btn, "block")):
+        btn.click(profile.make_graph_action(sb, action), [user, profile_handle], None,
+                  api_visibility="private").then(show, [user, profile_handle],
+                                                 [profile_md, notifications_md, invites_md], api_visibility="private")
+    signup_btn.click(profile.make_signup(sb), [signup_code, signup_handle, signup_name], [signup_result, user],
+                     api_visibility="private")
+
+    # API-only endpoints: every social and feed action (see README, "API")
+    for api_name, fn in social.api_functions(sb).items():
+        gr.api(fn, api_name=api_name)
 
 
 def launch() -> None:

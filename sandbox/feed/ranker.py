@@ -10,9 +10,12 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,8 +26,8 @@ from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
 from sandbox.store.schema import Like, Post, SeeLess, User, View, utcnow
 
-FOLLOWED_CANDIDATES = 500
-POPULAR_CANDIDATES = 300
+FOLLOWED_CANDIDATES = 300
+POPULAR_CANDIDATES = 150
 POPULAR_TTL_S = 30.0
 NEW_HOURS = 6.0
 
@@ -63,9 +66,16 @@ class FeedPage:
         return [i.to_dict() for i in self.items]
 
 
+# Ranking reads these columns as plain rows: building ORM objects for hundreds of candidates per page
+# (JSON columns included) cost more than all the SQL.
+POST_COLUMNS = (Post.id, Post.user_id, Post.caption, Post.prompt, Post.media_sha256, Post.created_at,
+                Post.like_count, Post.comment_count, Post.remix_count, Post.dwell_ms, Post.parent_post_id,
+                Post.deleted)
+
+
 @dataclass
 class _Candidate:
-    post: Post
+    post: Any  # a Row of POST_COLUMNS
     author: User
     relation: str
     friends_liked: int = 0
@@ -112,17 +122,19 @@ class FeedRanker:
         following = following_ids(s, viewer_id)
         friends = friend_ids(s, viewer_id)
         authors = friends if intent.only_friends else following
-        posts: dict[str, Post] = {}
+        posts: dict[str, Any] = {}
         if authors:
-            for p in s.scalars(select(Post).where(Post.user_id.in_(authors), Post.deleted.is_(False),
-                                                  Post.created_at >= cutoff)
-                               .order_by(Post.created_at.desc()).limit(FOLLOWED_CANDIDATES)):
-                posts[p.id] = p
+            # No ORDER BY/LIMIT in SQL: that would steer SQLite to the created_at index and a long scan;
+            # the (user_id, created_at) index returns just these authors' recent posts.
+            recent = s.execute(select(*POST_COLUMNS).where(Post.user_id.in_(authors), Post.created_at >= cutoff)).all()
+            recent = sorted((p for p in recent if not p.deleted), key=lambda p: p.created_at, reverse=True)
+            posts.update((p.id, p) for p in recent[:FOLLOWED_CANDIDATES])
         if not intent.only_friends:
             missing = [pid for pid in self.popular_ids(s, cutoff) if pid not in posts]
             if missing:
-                for p in s.scalars(select(Post).where(Post.id.in_(missing), Post.deleted.is_(False))):
-                    posts[p.id] = p
+                for p in s.execute(select(*POST_COLUMNS).where(Post.id.in_(missing))):
+                    if not p.deleted:
+                        posts[p.id] = p
         # filter: own posts, blocked either way, already seen, "see less" posts
         hidden_authors = blocked_ids(s, viewer_id) | {viewer_id}
         ids = list(posts)
@@ -143,24 +155,38 @@ class FeedRanker:
 
     def steer(self, cands: list[_Candidate], intent: SteeringIntent) -> None:
         texts = [f"{c.post.prompt} {c.post.caption}" for c in cands]
-        for c, more, less in zip(cands, topic_similarity(texts, intent.more), topic_similarity(texts, intent.less),
-                                 strict=True):
-            c.steer_more, c.steer_less = float(more), float(less)
 
-    def score(self, c: _Candidate, w: FeedWeights, intent: SteeringIntent, see_less_authors: set[str],
-              now: datetime) -> FeedItem:
-        p = c.post
-        age_h = max((now - p.created_at).total_seconds() / 3600, 0.0)
-        raw_engagement = p.like_count + 2 * p.comment_count + 3 * p.remix_count + p.dwell_ms / 10_000
-        parts = {
-            "relation": {"friend": w.friend, "following": w.following}.get(c.relation, 0.0),
-            "friends_liked": w.friends_liked * min(c.friends_liked, 3),
+        def relative(sims):  # the best match among the candidates counts fully, whatever its raw cosine
+            top = float(sims.max()) if len(sims) else 0.0
+            return sims / top if top > 0 else sims
+
+        more, less = relative(topic_similarity(texts, intent.more)), relative(topic_similarity(texts, intent.less))
+        for c, m, x in zip(cands, more, less, strict=True):
+            c.steer_more, c.steer_less = float(m), float(x)
+
+    @staticmethod
+    def score_parts(cands: list[_Candidate], w: FeedWeights, intent: SteeringIntent, see_less_authors: set[str],
+                    now: datetime) -> dict[str, np.ndarray]:
+        """Every score part for every candidate, vectorised (a page ranks hundreds of candidates)."""
+        rel = np.array([{"friend": w.friend, "following": w.following}.get(c.relation, 0.0) for c in cands])
+        age_h = np.array([max((now - c.post.created_at).total_seconds() / 3600, 0.0) for c in cands])
+        raw = np.array([c.post.like_count + 2 * c.post.comment_count + 3 * c.post.remix_count
+                        + c.post.dwell_ms / 10_000 for c in cands], dtype=float)
+        return {
+            "relation": rel,
+            "friends_liked": w.friends_liked * np.minimum([c.friends_liked for c in cands], 3),
             "recency": w.recency * (2.0 if intent.fresh else 1.0) * 0.5 ** (age_h / w.half_life_hours),
-            "engagement": w.engagement * min(math.log1p(raw_engagement) / math.log1p(50), 1.5),
-            "see_less": -w.see_less if p.user_id in see_less_authors else 0.0,
-            "steering": w.steering * (min(1.0, 2 * c.steer_more) - min(1.0, 2 * c.steer_less)),
+            "engagement": w.engagement * np.minimum(np.log1p(raw) / math.log1p(50), 1.5),
+            "see_less": np.array([-w.see_less if c.post.user_id in see_less_authors else 0.0 for c in cands]),
+            "steering": w.steering * np.array([c.steer_more - c.steer_less for c in cands]),
+            "_age_h": age_h, "_raw_engagement": raw,
         }
-        parts = {k: round(v, 4) for k, v in parts.items()}
+
+    def item(self, c: _Candidate, parts: dict[str, np.ndarray], i: int, intent: SteeringIntent) -> FeedItem:
+        """The displayed item, with its score parts and the reasons a person would understand."""
+        p = c.post
+        shown = {k: round(float(v[i]), 4) for k, v in parts.items() if not k.startswith("_")}
+        age_h, raw = float(parts["_age_h"][i]), float(parts["_raw_engagement"][i])
         reasons = []
         if c.relation == "friend":
             reasons.append(f"from your friend @{c.author.handle}")
@@ -170,9 +196,9 @@ class FeedRanker:
             reasons.append(f"{c.friends_liked} friend{'s' if c.friends_liked > 1 else ''} liked this")
         if age_h < NEW_HOURS:
             reasons.append("new")
-        if raw_engagement >= 20 and age_h < 24 * 7:
+        if raw >= 20 and age_h < 24 * 7:
             reasons.append("popular this week")
-        if c.steer_more > 0.05:
+        if c.steer_more > 0.2:
             reasons.append(f"matches “{', '.join(intent.more)}”")
         if c.relation == "stranger" and not reasons:
             reasons.append("suggested: from outside your circle")
@@ -181,35 +207,34 @@ class FeedRanker:
             caption=p.caption, prompt=p.prompt, video=str(self.media.path(p.media_sha256)),
             created_at=p.created_at.isoformat(timespec="seconds"), likes=p.like_count, comments=p.comment_count,
             remixes=p.remix_count, parent_post_id=p.parent_post_id, relation=c.relation,
-            score=round(sum(parts.values()), 4), parts=parts, reasons=reasons,
+            score=round(sum(shown.values()), 4), parts=shown, reasons=reasons,
         )
 
     @staticmethod
-    def rerank(items: list[FeedItem], w: FeedWeights) -> list[FeedItem]:
-        """Keep an exploration share for strangers, then cap runs by one author."""
-        ordered = sorted(items, key=lambda i: (-i.score, i.post_id))
+    def rerank(order: list[tuple[float, str, str, str, int]], w: FeedWeights) -> list[int]:
+        """``order``: (score, post_id, creator, relation, index). Keep an exploration share for strangers,
+        then cap runs by one author. Returns candidate indexes in page order."""
+        ordered = deque(sorted(order, key=lambda t: (-t[0], t[1])))
         if w.exploration_share > 0:
             every = max(2, round(1 / w.exploration_share))
-            strangers = [i for i in ordered if i.relation == "stranger"]
-            rest = [i for i in ordered if i.relation != "stranger"]
-            mixed: list[FeedItem] = []
+            strangers = deque(t for t in ordered if t[3] == "stranger")
+            rest = deque(t for t in ordered if t[3] != "stranger")
+            mixed: list = []
             while strangers or rest:
                 slot_for_stranger = (len(mixed) + 1) % every == 0
-                if strangers and (slot_for_stranger or not rest or strangers[0].score > rest[0].score):
-                    mixed.append(strangers.pop(0))
+                if strangers and (slot_for_stranger or not rest or strangers[0][0] > rest[0][0]):
+                    mixed.append(strangers.popleft())
                 else:
-                    mixed.append(rest.pop(0))
-            ordered = mixed
-        page: list[FeedItem] = []
-        pool = ordered
-        while pool:
+                    mixed.append(rest.popleft())
+            ordered = deque(mixed)
+        page: list = []
+        while ordered:
             run = page[-w.max_consecutive:]
-            blocked_author = run[0].creator if len(run) == w.max_consecutive and len({i.creator for i in run}) == 1 \
-                else None
-            pick = next((i for i in pool if i.creator != blocked_author), pool[0])
-            page.append(pick)
-            pool = [i for i in pool if i is not pick]
-        return page
+            capped = run[0][2] if len(run) == w.max_consecutive and len({t[2] for t in run}) == 1 else None
+            j = next((k for k, t in enumerate(ordered) if t[2] != capped), 0) if capped else 0
+            page.append(ordered[j])
+            del ordered[j]
+        return [t[4] for t in page]
 
     # ------------------------------------------------------------------ entry point
     def page(self, viewer_id: str, limit: int = 10, offset: int = 0, instruction: str = "",
@@ -239,12 +264,15 @@ class FeedRanker:
                                              .where(SeeLess.user_id == viewer_id)))
         if intent.more or intent.less:
             self.steer(cands, intent)
-        items = self.rerank([self.score(c, w, intent, see_less_authors, now) for c in cands], w)
-        page = items[offset: offset + limit]
+        parts = self.score_parts(cands, w, intent, see_less_authors, now) if cands else {}
+        total = sum(v for k, v in parts.items() if not k.startswith("_")) if cands else np.zeros(0)
+        order = self.rerank([(float(total[i]), c.post.id, c.post.user_id, c.relation, i)
+                             for i, c in enumerate(cands)], w)
+        page = [self.item(cands[i], parts, i, intent) for i in order[offset: offset + limit]]
         notice = ""
-        if not items:
+        if not order:
             notice = ("You're all caught up ✨ — nothing new from your circle. Follow more people, "
                       "or make something in the Create tab.")
         elif w.nudge_after and shown_in_session + len(page) >= w.nudge_after:
             notice = "You've been scrolling a while — maybe time for a break? 🌿"
-        return FeedPage(page, intent.understood(), notice, max(len(items) - offset - len(page), 0))
+        return FeedPage(page, intent.understood(), notice, max(len(order) - offset - len(page), 0))

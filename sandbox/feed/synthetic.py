@@ -29,6 +29,16 @@ def _chunks(rows: list[dict], size: int = 50_000):
         yield rows[i: i + size]
 
 
+def _bulk(conn, table, columns: list[str], rows: list[tuple]) -> None:
+    """executemany straight through the driver on SQLite (10x faster for millions of rows); Core elsewhere."""
+    if conn.dialect.name == "sqlite":
+        marks = ",".join("?" * len(columns))
+        conn.connection.driver_connection.executemany(
+            f"INSERT INTO {table.__tablename__} ({','.join(columns)}) VALUES ({marks})", rows)
+    else:
+        conn.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
+
+
 def build_world(db: Database, n_users: int = 1000, n_posts: int = 10_000, n_interactions: int = 100_000,
                 follows_per_user: int = 20, days: float = 14.0, seed: int = 0, now: datetime | None = None,
                 chunk: int = 200_000) -> World:
@@ -40,6 +50,9 @@ def build_world(db: Database, n_users: int = 1000, n_posts: int = 10_000, n_inte
     now = now or utcnow()
     uids = [f"u_{i:010d}" for i in range(n_users)]
     with db.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":  # a throwaway bulk load: durability per statement is not needed
+            conn.exec_driver_sql("PRAGMA synchronous=OFF")
+            conn.exec_driver_sql("PRAGMA cache_size=-262144")
         for rows in _chunks([{"id": u, "handle": f"user{i}", "display_name": f"User {i}", "bio": "", "avatar": "🙂",
                               "is_admin": False, "created_at": now} for i, u in enumerate(uids)]):
             conn.execute(insert(User), rows)
@@ -68,25 +81,27 @@ def build_world(db: Database, n_users: int = 1000, n_posts: int = 10_000, n_inte
         views = np.bincount(view_post, minlength=n_posts)
         dwell_sum = np.bincount(view_post, weights=dwell, minlength=n_posts).astype(np.int64)
         words = {t: TOPIC_WORDS[t] for t in TOPICS}
+        post_cols = ["id", "user_id", "media_sha256", "caption", "prompt", "model_id", "seed", "remix_policy",
+                     "cameo_ids", "like_count", "comment_count", "remix_count", "view_count", "dwell_ms", "deleted",
+                     "created_at"]
+        empty_cameos = '{"ids": []}' if conn.dialect.name == "sqlite" else {"ids": []}
         for i in range(0, n_posts, chunk):
             rows = []
             for j in range(i, min(i + chunk, n_posts)):
                 t = TOPICS[topics[j]]
                 w = words[t]
-                rows.append({"id": f"p_{j:010d}", "user_id": uids[authors[j]], "draft_id": None,
-                             "media_sha256": PLACEHOLDER_SHA, "caption": f"{w[j % len(w)]} #{t}",
-                             "prompt": f"a {w[(j // 3) % len(w)]} and a {w[(j // 7) % len(w)]}", "model_id": "synthetic",
-                             "seed": j, "parent_post_id": None, "remix_policy": "everyone", "cameo_ids": {"ids": []},
-                             "like_count": int(likes[j]), "comment_count": 0, "remix_count": 0,
-                             "view_count": int(views[j]), "dwell_ms": int(dwell_sum[j]), "deleted": False,
-                             "created_at": now - timedelta(seconds=float(ages[j]))})
-            conn.execute(insert(Post), rows)
+                rows.append((f"p_{j:010d}", uids[authors[j]], PLACEHOLDER_SHA, f"{w[j % len(w)]} #{t}",
+                             f"a {w[(j // 3) % len(w)]} and a {w[(j // 7) % len(w)]}", "synthetic", j, "everyone",
+                             empty_cameos, int(likes[j]), 0, 0, int(views[j]), int(dwell_sum[j]), False,
+                             now - timedelta(seconds=float(ages[j]))))
+            _bulk(conn, Post, post_cols, rows)
         for i in range(0, len(lk), chunk):
-            conn.execute(insert(Like), [{"user_id": uids[u], "post_id": f"p_{p:010d}", "created_at": now}
-                                        for u, p in lk[i: i + chunk]])
+            _bulk(conn, Like, ["user_id", "post_id", "created_at"],
+                  [(uids[u], f"p_{p:010d}", now) for u, p in lk[i: i + chunk].tolist()])
+        long_ago = now - timedelta(days=30)
         for i in range(0, n_views, chunk):
-            conn.execute(insert(View), [{"user_id": uids[u], "post_id": f"p_{p:010d}", "dwell_ms": int(d),
-                                         "created_at": now - timedelta(days=30)}
-                                        for u, p, d in zip(view_user[i: i + chunk], view_post[i: i + chunk],
-                                                           dwell[i: i + chunk], strict=True)])
+            _bulk(conn, View, ["user_id", "post_id", "dwell_ms", "created_at"],
+                  [(uids[u], f"p_{p:010d}", d, long_ago) for u, p, d in zip(
+                      view_user[i: i + chunk].tolist(), view_post[i: i + chunk].tolist(),
+                      dwell[i: i + chunk].tolist(), strict=True)])
     return World(uids, n_posts, len(lk) + n_views, topics)

@@ -106,7 +106,13 @@ class IdentityService:
 
     # --- queries ---
     def persona_handles(self) -> list[str]:
-        return [p.handle for p in PERSONAS] if self.mode == "personas" else []
+        """Personas mode: the seeded personas first, then accounts made with invite codes."""
+        if self.mode != "personas":
+            return []
+        seeded = [p.handle for p in PERSONAS]
+        with self.db.session() as s:
+            others = s.scalars(select(User.handle).where(User.handle.not_in(seeded)).order_by(User.created_at))
+            return seeded + list(others)
 
     def check_password(self, username: str, password: str) -> bool:
         """Gradio ``auth=`` callback for password mode (constant-time comparison)."""

@@ -3,7 +3,18 @@
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
 from sandbox.store.schema import (
-    Base, Block, Comment, Draft, Follow, InviteCode, Like, Notification, Post, SeeLess, User, View,
+    Base,
+    Block,
+    Comment,
+    Draft,
+    Follow,
+    InviteCode,
+    Like,
+    Notification,
+    Post,
+    SeeLess,
+    User,
+    View,
 )
 
 __all__ = [

@@ -113,7 +113,7 @@ class Post(Base):
     remix_count: Mapped[int] = mapped_column(Integer, default=0)
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     dwell_ms: Mapped[int] = mapped_column(Integer, default=0)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)  # no index: it misleads the planner
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 

@@ -78,3 +78,41 @@ def test_password_mode_refuses_acting_as_someone_else(tmp_path, models_dir):
         assert details["draft_id"]
         with pytest.raises(Exception):  # noqa: B017 — wrong password: no session at all
             Client(srv.url, auth=("ana", "wrong"), verbose=False)
+
+
+SMALL = {"num_frames": 5, "width": 32, "height": 32, "steps": 1}
+
+
+def test_social_flow_through_the_api(client):
+    from gradio_client.exceptions import AppError
+
+    _, details = client.predict(user="ben", prompt="a cat and a dog", api_name="/generate", **SMALL)
+    post = client.predict(user="ben", draft_id=details["draft_id"], caption="<b>hi</b> friends", api_name="/publish")
+    with pytest.raises(AppError, match="no draft"):
+        client.predict(user="chloe", draft_id=details["draft_id"], api_name="/publish")
+    feed = client.predict(user="ana", limit=5, instruction="", api_name="/feed")
+    top = next(i for i in feed if i["post_id"] == post["post_id"])  # a friend's new post is on the first page
+    assert "from your friend @ben" in top["reasons"]
+    assert {"relation", "recency", "engagement"} <= set(top["parts"])
+    assert client.predict(user="ana", post_id=post["post_id"], api_name="/like")["likes"] == 1
+    assert client.predict(user="ana", post_id=post["post_id"], api_name="/like")["likes"] == 1
+    client.predict(user="ana", post_id=post["post_id"], text="<script>x</script>", api_name="/comment")
+    assert client.predict(user="ana", post_id=post["post_id"], api_name="/comments")[-1]["text"] == \
+        "<script>x</script>"
+    kinds = {n["kind"] for n in client.predict(user="ben", api_name="/notifications")}
+    assert {"like", "comment"} <= kinds
+    client.predict(user="ana", post_id=post["post_id"], dwell_ms=3000, api_name="/view")
+    again = client.predict(user="ana", limit=50, instruction="", api_name="/feed")
+    assert post["post_id"] not in {i["post_id"] for i in again}, "seen posts are not repeated"
+    with pytest.raises(AppError, match="cannot follow yourself"):
+        client.predict(user="ana", handle="ana", api_name="/follow")
+    with pytest.raises(AppError, match="`comment` is empty"):
+        client.predict(user="ana", post_id=post["post_id"], text="  ", api_name="/comment")
+
+
+def test_signup_with_invite_code(client):
+    code = client.predict(user="chloe", api_name="/invite_codes")[0]["code"]
+    new = client.predict(code=code, handle="zoe", display_name="Zoé", api_name="/signup")
+    assert new["invited_by"] == "chloe"
+    profile = client.predict(user="zoe", handle="", api_name="/profile")
+    assert profile["handle"] == "zoe" and profile["friends"] == 1

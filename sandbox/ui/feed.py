@@ -1,0 +1,109 @@
+"""Feed tab callbacks: load, load more, steer, tune weights, analytics, and the card actions."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pandas as pd
+
+from sandbox.context import Sandbox
+from sandbox.feed.analytics import feed_frame, feed_metrics, metrics_figure
+from sandbox.feed.weights import FeedWeights
+from sandbox.social.text import escape
+from sandbox.ui.common import acting_user, user_errors
+
+PAGE = 6
+WEIGHT_SLIDERS = {  # name: (label, minimum, maximum, step)
+    "friend": ("friend", 0, 6, 0.25),
+    "following": ("following", 0, 6, 0.25),
+    "friends_liked": ("per friend who liked", 0, 3, 0.1),
+    "recency": ("recency", 0, 6, 0.25),
+    "half_life_hours": ("recency half-life (h)", 1, 168, 1),
+    "engagement": ("engagement", 0, 6, 0.25),
+    "see_less": ("see-less penalty", 0, 6, 0.25),
+    "steering": ("steering", 0, 8, 0.25),
+    "exploration_share": ("exploration share", 0, 0.5, 0.05),
+    "max_consecutive": ("max in a row by one author", 1, 5, 1),
+}
+
+
+def weights_from(values: list) -> FeedWeights:
+    return FeedWeights.from_dict(dict(zip(WEIGHT_SLIDERS, values, strict=True)))
+
+
+def card_markdown(item: dict) -> str:
+    reasons = " · ".join(f"`{escape(r)}`" for r in item["reasons"])
+    remix = f" · remix of `{escape(item['parent_post_id'])}`" if item.get("parent_post_id") else ""
+    return (f"{item['avatar']} **@{escape(item['creator'])}** · {escape(item['creator_name'])}{remix}  \n"
+            f"{escape(item['caption']) or '<i>no caption</i>'}  \n"
+            f"<small>why this: {reasons} · score {item['score']:.2f} · ❤️ {item['likes']} · 💬 {item['comments']} · "
+            f"🔁 {item['remixes']} · `{item['post_id']}`</small>")
+
+
+def make_load(sb: Sandbox):
+    @user_errors
+    def load(user: str, instruction: str, *weight_values, request: gr.Request = None):
+        """A fresh first page: nothing is marked as seen."""
+        actor = acting_user(sb, user, request)
+        page = sb.feed.page(actor.id, limit=PAGE, instruction=instruction or "", weights=weights_from(weight_values))
+        understood = f"**Understood:** {page.understood}" if page.understood else ""
+        return page.to_dicts(), understood, page.notice
+
+    return load
+
+
+def make_load_more(sb: Sandbox):
+    @user_errors
+    def load_more(user: str, instruction: str, items: list[dict], *weight_values, request: gr.Request = None):
+        """Mark what was shown as seen, then append the next unseen items."""
+        actor = acting_user(sb, user, request)
+        sb.posts.mark_seen(actor.id, [i["post_id"] for i in items or []])
+        page = sb.feed.page(actor.id, limit=PAGE, instruction=instruction or "",
+                            weights=weights_from(weight_values), shown_in_session=len(items or []))
+        return (items or []) + page.to_dicts(), page.notice or ("" if page.items else "You're all caught up ✨")
+
+    return load_more
+
+
+def make_preview(sb: Sandbox):
+    @user_errors
+    def preview(user: str, instruction: str, *weight_values, request: gr.Request = None) -> pd.DataFrame:
+        """The order these weights give (read-only): watch it change as you move the sliders."""
+        actor = acting_user(sb, user, request)
+        page = sb.feed.page(actor.id, limit=20, instruction=instruction or "", weights=weights_from(weight_values))
+        return pd.DataFrame([{"#": n + 1, "creator": f"@{i.creator}", "relation": i.relation, "score": i.score,
+                              **{k: v for k, v in i.parts.items()}, "why": "; ".join(i.reasons)}
+                             for n, i in enumerate(page.items)])
+
+    return preview
+
+
+def make_analytics(sb: Sandbox):
+    @user_errors
+    def analytics(instruction: str, *weight_values):
+        """Feed metrics over every persona's first page, as plots and a table."""
+        viewers = {sb.identity.actor(h, None).id: h for h in sb.identity.persona_handles()[:8]} \
+            if sb.config.identity_mode == "personas" else {}
+        df = feed_frame(sb.feed, viewers, weights=weights_from(weight_values), instruction=instruction or "")
+        return metrics_figure(df), feed_metrics(df).round(2)
+
+    return analytics
+
+
+def make_card_action(sb: Sandbox, action: str):
+    """like / see_less / comment on one card; answers with a toast."""
+
+    @user_errors
+    def act(user: str, post_id: str, text: str = "", request: gr.Request = None):
+        actor = acting_user(sb, user, request)
+        if action == "like":
+            gr.Info(f"❤️ liked · {sb.posts.like(actor.id, post_id)['likes']} likes")
+        elif action == "see_less":
+            sb.posts.see_less(actor.id, post_id)
+            gr.Info("👎 got it — you'll see less like this")
+        elif action == "comment":
+            sb.posts.comment(actor.id, post_id, text)
+            gr.Info("💬 comment posted")
+            return ""
+        return text
+
+    return act
