@@ -10,7 +10,7 @@ import gradio as gr
 
 from sandbox import Sandbox
 from sandbox.social.seed import seed_world
-from sandbox.ui import create, profile, social
+from sandbox.ui import create, profile, social, verify
 from sandbox.ui import feed as feed_ui
 
 sb = Sandbox()
@@ -111,6 +111,7 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                             with gr.Row():
                                 like_btn = gr.Button(f"❤️ {item['likes']}", size="sm", min_width=60)
                                 less_btn = gr.Button("👎 see less", size="sm", min_width=60)
+                                report_btn = gr.Button("🚩 report", size="sm", min_width=60)
                             comment_box = gr.Textbox(placeholder="Add a comment…", show_label=False, max_length=500,
                                                      submit_btn="💬")
                     like_btn.click(feed_ui.make_card_action(sb, "like"), [user, post], None, api_visibility="private")
@@ -118,8 +119,32 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                                    api_visibility="private")
                     comment_box.submit(feed_ui.make_card_action(sb, "comment"), [user, post, comment_box],
                                        comment_box, api_visibility="private")
+                    report_btn.click(feed_ui.make_card_action(sb, "report"), [user, post], None,
+                                     api_visibility="private")
 
             load_more_btn = gr.Button("Load more", variant="secondary")
+
+        # ------------------------------------------------------------ Verify
+        with gr.Tab("Verify", id="verify"):
+            gr.Markdown("Upload any video: see whether it carries valid **Content Credentials**, what they claim "
+                        "(AI-made, model, creator, remix chain), and whether it was made in this sandbox — also "
+                        "after the credentials were stripped and the video re-encoded.")
+            with gr.Row():
+                verify_file = gr.File(label="Video", file_types=["video"], type="filepath")
+                with gr.Column():
+                    verify_summary = gr.Markdown()
+                    verify_report = gr.JSON(label="Full report", open=False)
+            verify_btn = gr.Button("Verify", variant="primary")
+
+        # ------------------------------------------------------------ Moderation (admins)
+        with gr.Tab("Reports", id="reports") as reports_tab:
+            gr.Markdown("Reported posts wait here for an admin (persona **@mod**). Anyone can report a post "
+                        "from the Feed tab; it disappears from the reporter's feed at once.")
+            reports_table = gr.JSON(label="Open reports")
+            with gr.Row():
+                report_id = gr.Number(label="Report id", precision=0)
+                report_action = gr.Radio(["take_down", "dismiss"], value="take_down", label="Action")
+                resolve_btn = gr.Button("Apply")
 
         # ------------------------------------------------------------ Profile
         with gr.Tab("Profile", id="profile") as profile_tab:
@@ -146,6 +171,11 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                         signup_result = gr.Markdown()
 
     # ---------------------------------------------------------------- events
+    # API-only endpoints first, so they own their names: every social, feed and moderation action
+    moderation = verify.moderation_functions(sb)
+    for api_name, fn in {**social.api_functions(sb), **moderation}.items():
+        gr.api(fn, api_name=api_name)
+
     form = [num_frames, resolution, width, height, steps, guidance, model_info]
     demo.load(lambda m, a, r: create.form_for_model(sb, m, a, r), [model, aspect, resolution], form,
               api_visibility="private")
@@ -192,9 +222,13 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
     signup_btn.click(profile.make_signup(sb), [signup_code, signup_handle, signup_name], [signup_result, user],
                      api_visibility="private")
 
-    # API-only endpoints: every social and feed action (see README, "API")
-    for api_name, fn in social.api_functions(sb).items():
-        gr.api(fn, api_name=api_name)
+    # Verify and reports
+    verify_btn.click(verify.make_verify(sb), [user, verify_file], [verify_summary, verify_report], api_name="verify")
+    gr.on([reports_tab.select, user.change], moderation["reports"], [user], reports_table, api_visibility="private")
+    resolve_btn.click(moderation["resolve_report"], [user, report_id, report_action], None,
+                      api_visibility="private").then(moderation["reports"], [user], reports_table,
+                                                     api_visibility="private")
+
 
 
 def launch() -> None:

@@ -10,7 +10,8 @@ The package is usable without Gradio: build a :class:`~sandbox.context.Sandbox` 
 from sandbox.config import SandboxConfig
 from sandbox.errors import SandboxError
 
-__all__ = ["Sandbox", "SandboxConfig", "SandboxError"]
+__version__ = "0.1.0"
+__all__ = ["Sandbox", "SandboxConfig", "SandboxError", "__version__"]
 
 
 def __getattr__(name: str):  # lazy: importing torch/diffusers is slow and not always needed

@@ -47,6 +47,13 @@ class SandboxConfig:
     users: str | None = None  # password mode: "ana:secret,ben:secret2"
     users_file: Path | None = None  # password mode: one "handle:password" per line
 
+    # --- provenance and safety ---
+    rate_limit: str | None = "20/60"  # videos per seconds per user; empty: no limit
+    c2pa_cert: Path | None = None  # PEM chain; default: a local CA made on first run
+    c2pa_key: Path | None = None
+    banned_terms_file: Path | None = None
+    public_figures_file: Path | None = None
+
     # --- serving ---
     host: str = "127.0.0.1"
     port: int = 7860
@@ -110,7 +117,14 @@ class SandboxConfig:
             "SANDBOX_HOST": ("host", str),
             "SANDBOX_PORT": ("port", int),
             "SANDBOX_GENERATION_CONCURRENCY": ("generation_concurrency", int),
+            "SANDBOX_RATE_LIMIT": ("rate_limit", str),
+            "SANDBOX_C2PA_CERT": ("c2pa_cert", Path),
+            "SANDBOX_C2PA_KEY": ("c2pa_key", Path),
+            "SANDBOX_BANNED_TERMS_FILE": ("banned_terms_file", Path),
+            "SANDBOX_PUBLIC_FIGURES_FILE": ("public_figures_file", Path),
         }
+        if env.get("SANDBOX_RATE_LIMIT") == "":
+            kwargs["rate_limit"] = None  # explicitly empty: no limit
         for var, (name, cast) in mapping.items():
             value = env.get(var)
             if value not in (None, ""):

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 from sandbox.config import SandboxConfig
 from sandbox.feed.ranker import FeedRanker
+from sandbox.generation.ratelimit import RateLimiter
 from sandbox.generation.service import GenerationService
 from sandbox.identity.auth import IdentityService
 from sandbox.models.cards import ModelRegistry
 from sandbox.models.loader import ModelLoader
 from sandbox.models.placement import Hardware, PlacementConfig, parse_max_memory
+from sandbox.provenance.credentials import ContentCredentials
+from sandbox.provenance.moderation import ModerationConfig, Moderator
+from sandbox.provenance.service import ProvenanceService
 from sandbox.social import AccountService, PostService, SocialGraph
+from sandbox.social.reports import ReportService
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
 
@@ -41,6 +46,14 @@ class Sandbox:
         self.posts = PostService(self.db, self.media)
         self.feed = FeedRanker(self.db, self.media)
         self.posts.on_change.append(self.feed.invalidate)
+        self.reports = ReportService(self.db, self.posts)
+        self.provenance = ProvenanceService(
+            self.db,
+            ContentCredentials(self.config.data_dir / "keys", self.config.c2pa_cert, self.config.c2pa_key),
+            Moderator(self.db, ModerationConfig.from_files(self.config.banned_terms_file,
+                                                           self.config.public_figures_file)))
+        self.provenance.attach(self.generation, self.posts)
+        self.generation.rate_limiter = RateLimiter.parse(self.config.rate_limit)
 
     def model_status(self, model_id: str | None = None) -> str:
         """"tiny offline model · cpu" — a model (default: the default one) and where it runs."""

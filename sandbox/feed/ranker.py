@@ -24,7 +24,7 @@ from sandbox.feed.weights import FeedWeights
 from sandbox.social.graph import blocked_ids, following_ids, friend_ids
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
-from sandbox.store.schema import Like, Post, SeeLess, User, View, utcnow
+from sandbox.store.schema import Like, Post, Report, SeeLess, User, View, utcnow
 
 FOLLOWED_CANDIDATES = 300
 POPULAR_CANDIDATES = 150
@@ -140,7 +140,9 @@ class FeedRanker:
         ids = list(posts)
         seen = set(s.scalars(select(View.post_id).where(View.user_id == viewer_id, View.post_id.in_(ids))))
         less = set(s.scalars(select(SeeLess.post_id).where(SeeLess.user_id == viewer_id)))
-        keep = [p for p in posts.values() if p.user_id not in hidden_authors and p.id not in seen | less]
+        reported = set(s.scalars(select(Report.post_id).where(Report.reporter_id == viewer_id)))
+        hidden = seen | less | reported
+        keep = [p for p in posts.values() if p.user_id not in hidden_authors and p.id not in hidden]
         if not keep:
             return []
         users = {u.id: u for u in s.scalars(select(User).where(User.id.in_({p.user_id for p in keep})))}

@@ -21,6 +21,8 @@ from sandbox.store.schema import Draft
 
 Progress = Callable[[float, str], None]
 FramesHook = Callable[[np.ndarray, dict], np.ndarray]
+Signer = Callable[[Path, Path, dict], None]  # (unsigned mp4, signed mp4 to write, claims)
+Fingerprinter = Callable[[np.ndarray], list[str]]
 
 
 def _no_progress(_fraction: float, _desc: str) -> None:
@@ -79,8 +81,13 @@ class GenerationService:
         self.media = media
         self.loader = loader
         self.max_prompt_chars = max_prompt_chars
-        # Post-processing of frames before encoding (the provenance watermark registers here).
+        # Provenance registers here (sandbox.provenance.service): watermark, C2PA signer, fingerprints,
+        # moderation of prompts, rate limit.
         self.frame_hooks: list[FramesHook] = []
+        self.signer: Signer | None = None
+        self.fingerprinter: Fingerprinter | None = None
+        self.prompt_checks: list[Callable[[str, str, str], None]] = []  # (field, text, user_id)
+        self.rate_limiter = None
         self._run_on_gpu = gpu_task(run_pipeline, duration=lambda loaded, req, *a, **k: gpu_duration(
             int(req.num_frames), int(req.steps)))
 
@@ -95,13 +102,45 @@ class GenerationService:
             raise SandboxError(f"{spec.label} cannot generate from text; pick another `model`")
         return resolve_defaults(request, spec), spec
 
-    def encode(self, frames: np.ndarray, fps: int) -> str:
-        """Encode to MP4 in the media folder, atomically. Returns the content hash."""
-        return self.media.write(".mp4", lambda tmp: encode_mp4(frames, tmp, fps))
+    def check_text(self, user_id: str, request: GenerationRequest) -> None:
+        for check in self.prompt_checks:
+            check("prompt", request.prompt, user_id)
+            if request.negative_prompt:
+                check("negative_prompt", request.negative_prompt, user_id)
 
-    def save_draft(self, user_id: str, request: GenerationRequest, spec: ModelSpec, sha: str, timings: dict) -> str:
+    def encode(self, frames: np.ndarray, fps: int, claims: dict | None = None, parent: Path | None = None) -> str:
+        """Encode to MP4 (and sign it) in the media folder, atomically. Returns the content hash."""
+
+        def write(tmp: Path) -> None:
+            if self.signer is None:
+                encode_mp4(frames, tmp, fps)
+                return
+            with self.media.temp_path(".mp4") as raw:
+                encode_mp4(frames, raw, fps)
+                self.signer(raw, tmp, {**(claims or {}), "_parent": parent})
+
+        return self.media.write(".mp4", write)
+
+    def claims(self, user_id: str, request: GenerationRequest, spec: ModelSpec) -> dict:
+        """What the Content Credentials say about a new video."""
+        import hashlib
+
+        from sandbox.store.schema import User
+
+        with self.db.session() as s:
+            creator = s.get(User, user_id)
+            handle = creator.handle if creator else user_id
+        return {"model": spec.repo_id, "model_revision": spec.revision, "creator": f"@{handle}",
+                "prompt_sha256": hashlib.sha256(request.prompt.encode()).hexdigest(), "seed": int(request.seed)}
+
+    def save_draft(self, user_id: str, request: GenerationRequest, spec: ModelSpec, sha: str, timings: dict,
+                   fingerprint: list[str] | None = None) -> str:
+        from sandbox.store.schema import Fingerprint
+
         try:
             with self.db.session() as s:
+                if fingerprint and s.get(Fingerprint, sha) is None:
+                    s.add(Fingerprint(media_sha256=sha, hashes={"frames": fingerprint}))
                 draft = Draft(user_id=user_id, media_sha256=sha, prompt=request.prompt,
                               negative_prompt=request.negative_prompt, request=request.to_dict(),
                               model_id=spec.repo_id, model_revision=spec.revision, seed=int(request.seed),
@@ -125,17 +164,22 @@ class GenerationService:
                  **conditioning) -> GenerationResult:
         t0 = time.perf_counter()
         request, spec = self.prepare_request(request)
+        self.check_text(user_id, request)
+        if self.rate_limiter is not None:
+            self.rate_limiter.check(user_id)
         progress(0.0, f"loading {spec.label}")
         loaded = self.loader.load(spec)
         t1 = time.perf_counter()
         frames = self._run_on_gpu(loaded, request, progress, **conditioning)
         t2 = time.perf_counter()
+        claims = self.claims(user_id, request, spec)
         for hook in self.frame_hooks:
-            frames = hook(frames, {"user_id": user_id, "request": request, "spec": spec})
-        sha = self.encode(frames, spec.fps)
+            frames = hook(frames, claims)
+        sha = self.encode(frames, spec.fps, claims)
+        fingerprint = self.fingerprinter(frames) if self.fingerprinter else None
         t3 = time.perf_counter()
         timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(t2 - t1, 4), "encode_s": round(t3 - t2, 4)}
-        draft_id = self.save_draft(user_id, request, spec, sha, timings)
+        draft_id = self.save_draft(user_id, request, spec, sha, timings, fingerprint)
         timings["total_s"] = round(time.perf_counter() - t0, 4)
         return GenerationResult(draft_id, self.media.path(sha), int(request.seed), spec.repo_id, spec.revision,
                                 request.to_dict(), timings)

@@ -40,6 +40,7 @@ class PostService:
         self.db = db
         self.media = media
         self.publish_checks: list[PublishCheck] = []
+        self.text_checks: list[Callable[[str, str, str], None]] = []  # (field, text, user_id): moderation
         self.on_change: list[Callable[[], None]] = []  # feed caches listen here
 
     def _changed(self) -> None:
@@ -48,6 +49,9 @@ class PostService:
 
     def publish(self, actor_id: str, draft_id: str, caption: str = "", remix_policy: str = "everyone") -> dict:
         caption = clean_text("caption", caption, required=False)
+        if caption:
+            for check in self.text_checks:
+                check("caption", caption, actor_id)
         if remix_policy not in REMIX_POLICIES:
             raise SandboxError(f"`remix_policy` must be one of {REMIX_POLICIES} but is {remix_policy!r}")
         with self.db.session() as s:
@@ -99,6 +103,8 @@ class PostService:
 
     def comment(self, actor_id: str, post_id: str, text: str) -> dict:
         text = clean_text("comment", text)
+        for check in self.text_checks:
+            check("comment", text, actor_id)
         with self.db.session() as s:
             post = visible_post(s, actor_id, post_id)
             c = Comment(user_id=actor_id, post_id=post.id, text=text)

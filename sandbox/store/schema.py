@@ -170,3 +170,39 @@ class Notification(Base):
     post_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Fingerprint(Base):
+    """Perceptual hashes of a media file's frames: finds the original after the manifest was stripped."""
+
+    __tablename__ = "fingerprints"
+
+    media_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hashes: Mapped[dict] = mapped_column(JSON)  # {"frames": ["0f3a…", …]}
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ModerationDecision(Base):
+    """Every moderation decision, allowed or refused, with the rule that decided it."""
+
+    __tablename__ = "moderation_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    rule: Mapped[str] = mapped_column(String(64), default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Report(Base):
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("reporter_id", "post_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    reporter_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | taken_down | dismissed
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -90,7 +90,7 @@ def make_analytics(sb: Sandbox):
 
 
 def make_card_action(sb: Sandbox, action: str):
-    """like / see_less / comment on one card; answers with a toast."""
+    """like / see_less / report / comment on one card; answers with a toast."""
 
     @user_errors
     def act(user: str, post_id: str, text: str = "", request: gr.Request = None):
@@ -100,6 +100,9 @@ def make_card_action(sb: Sandbox, action: str):
         elif action == "see_less":
             sb.posts.see_less(actor.id, post_id)
             gr.Info("👎 got it — you'll see less like this")
+        elif action == "report":
+            sb.reports.report(actor.id, post_id, "reported from the feed")
+            gr.Info("🚩 reported — it is hidden for you and an admin will look at it")
         elif action == "comment":
             sb.posts.comment(actor.id, post_id, text)
             gr.Info("💬 comment posted")

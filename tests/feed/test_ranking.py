@@ -36,8 +36,8 @@ def _world(db: Database, n_friends=10, n_strangers=30, posts_each=3, topic_of=No
 
 
 @pytest.fixture
-def ranker(tmp_path):
-    db = Database(f"sqlite:///{tmp_path / 'feed.db'}")
+def ranker(tmp_path, db_url):
+    db = Database(db_url)
     yield FeedRanker(db, MediaStore(tmp_path / "media"))
     db.dispose()
 

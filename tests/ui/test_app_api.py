@@ -116,3 +116,26 @@ def test_signup_with_invite_code(client):
     assert new["invited_by"] == "chloe"
     profile = client.predict(user="zoe", handle="", api_name="/profile")
     assert profile["handle"] == "zoe" and profile["friends"] == 1
+
+
+def test_verify_and_moderation_through_the_api(client):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    video, details = client.predict(user="ana", prompt="a yellow star spinning", api_name="/generate", **SMALL)
+    summary, report = client.predict(user="ana", video=handle_file(video), api_name="/verify")
+    assert "✅ Valid Content Credentials, signed by this sandbox" in summary
+    assert report["credentials"]["ai_generated"] and report["credentials"]["claims"]["creator"] == "@ana"
+    assert report["draft_id"] == details["draft_id"]
+    with pytest.raises(AppError, match="names a real public figure"):
+        client.predict(user="ana", prompt="Taylor Swift on a boat", api_name="/generate", **SMALL)
+
+    post = client.predict(user="ana", draft_id=details["draft_id"], caption="star", api_name="/publish")
+    client.predict(user="ben", post_id=post["post_id"], reason="spam", api_name="/report")
+    assert post["post_id"] not in {i["post_id"] for i in client.predict(user="ben", limit=50, api_name="/feed")}
+    with pytest.raises(AppError, match="only admins"):
+        client.predict(user="ben", api_name="/reports")
+    queue = client.predict(user="mod", api_name="/reports")
+    rid = next(r["report_id"] for r in queue if r["post_id"] == post["post_id"])
+    client.predict(user="mod", report_id=rid, action="take_down", api_name="/resolve_report")
+    assert post["post_id"] not in {i["post_id"] for i in client.predict(user="chloe", limit=50, api_name="/feed")}
