@@ -49,6 +49,8 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                         resolution = gr.Dropdown(list(default_model.resolutions),
                                                  value=default_model.default_resolution, label="Resolution")
                     model_info = gr.Markdown()
+                    preset = gr.Radio(["quality", *default_model.presets], value="quality", label="Preset",
+                                      info="fast: fewer steps, from the model card")
                     with gr.Accordion("Advanced", open=False):
                         with gr.Row():
                             seed = gr.Number(-1, label="Seed", precision=0, info="-1 = random")
@@ -156,6 +158,10 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                 unfollow_btn = gr.Button("Unfollow")
                 block_btn = gr.Button("Block", variant="stop")
             profile_md = gr.Markdown()
+            with gr.Accordion("Delete one of my posts", open=False):
+                with gr.Row():
+                    delete_post_id = gr.Textbox(label="Post id", placeholder="p_…", scale=3)
+                    delete_post_btn = gr.Button("Delete post", variant="stop", scale=0)
             with gr.Row():
                 with gr.Column():
                     gr.Markdown("### 🔔 Notifications")
@@ -176,13 +182,15 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
     for api_name, fn in {**social.api_functions(sb), **moderation}.items():
         gr.api(fn, api_name=api_name)
 
-    form = [num_frames, resolution, width, height, steps, guidance, model_info]
+    form = [num_frames, resolution, width, height, steps, guidance, model_info, preset]
     demo.load(lambda m, a, r: create.form_for_model(sb, m, a, r), [model, aspect, resolution], form,
               api_visibility="private")
     model.change(lambda m, a, r: create.form_for_model(sb, m, a, r), [model, aspect, resolution], form,
                  api_visibility="private")
     gr.on([aspect.change, resolution.change], lambda m, a, r: create.size_for(sb, m, a, r),
           [model, aspect, resolution], [width, height], api_visibility="private")
+    preset.input(lambda m, p: create.preset_values(sb, m, p), [model, preset], [steps, guidance],
+                 api_visibility="private")
     randomize.click(lambda: __import__("secrets").randbelow(2**31 - 1), None, seed, api_visibility="private")
     gr.on([user.change, model.change, demo.load], create.make_header(sb), [user, model], header,
           api_visibility="private")
@@ -219,6 +227,10 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
         btn.click(profile.make_graph_action(sb, action), [user, profile_handle], None,
                   api_visibility="private").then(show, [user, profile_handle],
                                                  [profile_md, notifications_md, invites_md], api_visibility="private")
+    delete_post_btn.click(profile.make_delete_post(sb), [user, delete_post_id], None,
+                          api_visibility="private").then(show, [user, profile_handle],
+                                                         [profile_md, notifications_md, invites_md],
+                                                         api_visibility="private")
     signup_btn.click(profile.make_signup(sb), [signup_code, signup_handle, signup_name], [signup_result, user],
                      api_visibility="private")
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox.errors import NotFound, SandboxError
 from sandbox.identity.auth import normalize_handle
-from sandbox.store.db import Database
+from sandbox.store.db import Database, add_once
 from sandbox.store.schema import Block, Follow, Notification, User
 
 RELATIONS = ("self", "friend", "following", "follower", "stranger", "blocked")
@@ -85,11 +84,7 @@ class SocialGraph:
             target = user_by_handle(s, handle)
             if target.id == actor_id:
                 raise SandboxError("you cannot block yourself")
-            try:
-                with s.begin_nested():
-                    s.add(Block(blocker_id=actor_id, blocked_id=target.id))
-            except IntegrityError:
-                pass  # already blocked: idempotent
+            add_once(s, Block(blocker_id=actor_id, blocked_id=target.id))  # already blocked: fine
             s.execute(delete(Follow).where(or_(
                 (Follow.follower_id == actor_id) & (Follow.followee_id == target.id),
                 (Follow.follower_id == target.id) & (Follow.followee_id == actor_id))))

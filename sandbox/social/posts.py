@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox.errors import NotFound, PermissionDenied, SandboxError
 from sandbox.social.graph import blocked_ids, friend_ids
 from sandbox.social.text import clean_text
-from sandbox.store.db import Database
+from sandbox.store.db import Database, add_once
 from sandbox.store.media import MediaStore
 from sandbox.store.schema import Comment, Draft, Like, Notification, Post, SeeLess, User, View
 
@@ -43,7 +42,8 @@ class PostService:
         self.text_checks: list[Callable[[str, str, str], None]] = []  # (field, text, user_id): moderation
         self.on_change: list[Callable[[], None]] = []  # feed caches listen here
 
-    def _changed(self) -> None:
+    def changed(self) -> None:
+        """Tell listeners (the feed's caches) that posts or engagement changed."""
         for fn in self.on_change:
             fn()
 
@@ -71,23 +71,19 @@ class PostService:
                 notify(s, parent.user_id, "remix", actor_id, post.id, "remixed your post")
             s.flush()
             result = {"post_id": post.id, "draft_id": draft.id, "caption": caption, "remix_policy": remix_policy}
-        self._changed()
+        self.changed()
         return result
 
     def like(self, actor_id: str, post_id: str) -> dict:
         """Idempotent: liking twice counts once."""
         with self.db.session() as s:
             post = visible_post(s, actor_id, post_id)
-            try:
-                with s.begin_nested():
-                    s.add(Like(user_id=actor_id, post_id=post.id))
+            if add_once(s, Like(user_id=actor_id, post_id=post.id)):
                 s.execute(update(Post).where(Post.id == post.id).values(like_count=Post.like_count + 1))
                 notify(s, post.user_id, "like", actor_id, post.id, "liked your post")
-            except IntegrityError:
-                pass
             s.refresh(post)
             result = {"post_id": post.id, "liked": True, "likes": post.like_count}
-        self._changed()
+        self.changed()
         return result
 
     def unlike(self, actor_id: str, post_id: str) -> dict:
@@ -142,11 +138,7 @@ class PostService:
     def see_less(self, actor_id: str, post_id: str) -> dict:
         with self.db.session() as s:
             post = visible_post(s, actor_id, post_id)
-            try:
-                with s.begin_nested():
-                    s.add(SeeLess(user_id=actor_id, post_id=post.id))
-            except IntegrityError:
-                pass
+            add_once(s, SeeLess(user_id=actor_id, post_id=post.id))
             return {"post_id": post.id, "see_less": True}
 
     def delete(self, actor_id: str, post_id: str) -> dict:
@@ -161,7 +153,7 @@ class PostService:
             post.deleted = True
             sha = post.media_sha256
         self.release_media(sha)
-        self._changed()
+        self.changed()
         return {"post_id": post_id, "deleted": True}
 
     def release_media(self, sha: str) -> None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from sandbox.errors import NotFound, PermissionDenied, SandboxError
 from sandbox.social.posts import PostService, visible_post
 from sandbox.social.text import clean_text
-from sandbox.store.db import Database
+from sandbox.store.db import Database, add_once
 from sandbox.store.schema import Post, Report, User
 
 ACTIONS = ("take_down", "dismiss")
@@ -25,12 +24,8 @@ class ReportService:
             post = visible_post(s, actor_id, post_id)
             if post.user_id == actor_id:
                 raise SandboxError("you cannot report your own post; delete it instead")
-            try:
-                with s.begin_nested():
-                    s.add(Report(post_id=post.id, reporter_id=actor_id, reason=reason))
-            except IntegrityError:
-                pass  # reported already: once is enough
-        self.posts._changed()
+            add_once(s, Report(post_id=post.id, reporter_id=actor_id, reason=reason))  # once is enough
+        self.posts.changed()
         return {"post_id": post_id, "reported": True, "hidden_for_you": True}
 
     def _admin(self, s, actor_id: str) -> User:

@@ -71,3 +71,16 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def add_once(session: Session, row) -> bool:
+    """Insert ``row`` unless a unique constraint says it is there already (idempotent actions such as a
+    second like). Returns whether it was inserted; the surrounding transaction goes on either way."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with session.begin_nested():
+            session.add(row)
+        return True
+    except IntegrityError:
+        return False

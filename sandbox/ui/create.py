@@ -36,7 +36,15 @@ def form_for_model(sb: Sandbox, model_id: str, aspect: str, resolution: str | No
         gr.Dropdown(choices=list(spec.resolutions), value=res),
         width, height, spec.steps, spec.guidance,
         f"**{spec.display_name}** · {spec.fps} fps · {spec.license} licence · `{spec.repo_id}`",
+        gr.Radio(choices=["quality", *spec.presets], value="quality"),
     )
+
+
+def preset_values(sb: Sandbox, model_id: str, preset: str) -> tuple[int, float]:
+    """Steps and guidance of a model card preset ("quality" = the card's defaults)."""
+    spec = sb.registry.get(model_id)
+    values = spec.presets.get(preset, {})
+    return int(values.get("steps", spec.steps)), float(values.get("guidance", spec.guidance))
 
 
 def size_for(sb: Sandbox, model_id: str, aspect: str, resolution: str) -> tuple[int, int]:

@@ -50,6 +50,16 @@ def make_graph_action(sb: Sandbox, action: str):
     return act
 
 
+def make_delete_post(sb: Sandbox):
+    @user_errors
+    def delete_my_post(user: str, post_id: str, request: gr.Request = None) -> None:
+        actor = acting_user(sb, user, request)
+        sb.posts.delete(actor.id, (post_id or "").strip())
+        gr.Info("Post deleted: it is gone from every feed")
+
+    return delete_my_post
+
+
 def make_signup(sb: Sandbox):
     @user_errors
     def create_account(code: str, handle: str, display_name: str):
