@@ -1,8 +1,10 @@
 """App overhead and cold start on the embedded model, measured in one run.
 
-Prints the ratio of end-to-end ``/generate`` time (gradio_client → queue → pipeline → MP4 → database →
-file download) to the bare diffusers pipeline call on the same inputs (target ≤ 1.15), the same ratio for
-the in-process domain service, and the cold start (process start → first video).
+Prints the ratio of end-to-end ``/generate`` time (gradio_client → queue → pipeline → watermark → MP4 →
+C2PA signing → database → file download) to the bare diffusers pipeline call on the same inputs (target
+≤ 1.15). Two ways: against the pipeline call inside that same request (robust on a shared 2-core machine,
+since both see the same load) and against separate bare calls interleaved with the requests. Also the
+in-process domain service, and the cold start (process start → first video).
 Run: ``make bench`` (or ``.venv/bin/python benchmarks/bench_generate.py``).
 """
 
@@ -50,10 +52,14 @@ def main() -> int:
              generator=torch.Generator().manual_seed(req.seed), output_type="np")
         return time.perf_counter() - t
 
+    same_call: dict[str, list[float]] = {"service": [], "e2e": []}  # total / pipeline time of that same request
+
     def service() -> float:
         t = time.perf_counter()
-        sb.generation.generate(sb.identity.actor("ana", None).id, GenerationRequest(**INPUTS))
-        return time.perf_counter() - t
+        result = sb.generation.generate(sb.identity.actor("ana", None).id, GenerationRequest(**INPUTS))
+        total = time.perf_counter() - t
+        same_call["service"].append(total / result.timings["pipeline_s"])
+        return total
 
     # cold start: process start → first video through the API
     t0 = time.perf_counter()
@@ -66,15 +72,17 @@ def main() -> int:
 
     def e2e() -> float:
         t = time.perf_counter()
-        client.predict(api_name="/generate", **INPUTS)
-        return time.perf_counter() - t
+        _, details = client.predict(api_name="/generate", **INPUTS)
+        total = time.perf_counter() - t
+        same_call["e2e"].append(total / details["timings"]["pipeline_s"])
+        return total
 
     bare()  # warm-up
     times: dict[str, list[float]] = {"bare": [], "service": [], "e2e": []}
     try:
         for _ in range(ROUNDS):  # interleaved so that machine noise hits all three alike
             for name, fn in (("bare", bare), ("service", service), ("e2e", e2e)):
-                time.sleep(1.0)  # let the other process's OpenMP threads stop spinning on our 2 cores
+                time.sleep(3.0)  # let the UI-only events chained after /generate finish, and OpenMP threads idle
                 times[name].append(fn())
     finally:
         server.stop()
@@ -82,15 +90,17 @@ def main() -> int:
     med = {k: statistics.median(v) for k, v in times.items()}
     rows = [
         ("bare pipeline call (s, median)", f"{med['bare']:.3f}", ""),
-        ("domain service / bare", f"{med['service'] / med['bare']:.3f}", "≤ 1.15"),
-        ("end-to-end /generate / bare", f"{med['e2e'] / med['bare']:.3f}", "≤ 1.15"),
-        ("cold start → first video (s)", f"{cold:.1f}", ""),
+        ("end-to-end /generate / its own pipeline call", f"{statistics.median(same_call['e2e']):.3f}", "≤ 1.15"),
+        ("domain service / its own pipeline call", f"{statistics.median(same_call['service']):.3f}", "≤ 1.15"),
+        ("end-to-end /generate / separate bare call", f"{med['e2e'] / med['bare']:.3f}", "≤ 1.15 (noisy)"),
+        ("domain service / separate bare call", f"{med['service'] / med['bare']:.3f}", "(noisy)"),
+        ("cold start → first video (s)", f"{cold:.1f}", "incl. seeding 8 demo posts"),
     ]
     print(f"\nembedded model, {INPUTS['width']}x{INPUTS['height']}x{INPUTS['num_frames']}, "
           f"{INPUTS['steps']} steps, {ROUNDS} interleaved rounds")
-    print(f"{'measure':<34}{'value':>10}  target")
+    print(f"{'measure':<48}{'value':>10}  target")
     for name, value, target in rows:
-        print(f"{name:<34}{value:>10}  {target}")
+        print(f"{name:<48}{value:>10}  {target}")
     out = REPO / "benchmarks" / "results" / "generate.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as f:
