@@ -40,6 +40,7 @@ class SandboxConfig:
     device_map: str = "auto"
     max_memory: str | None = None  # e.g. "cpu=2GiB" or "0=20GiB,1=20GiB,cpu=64GiB"
     offload: str = "auto"
+    speed: str | None = None  # e.g. "cache=first_block,vae_tiling"; None: each model card's choice
     models_dir: Path | None = None  # where the embedded model is built; default data_dir/models
 
     # --- identity ---
@@ -110,6 +111,7 @@ class SandboxConfig:
             "SANDBOX_DEVICE_MAP": ("device_map", str),
             "SANDBOX_MAX_MEMORY": ("max_memory", str),
             "SANDBOX_OFFLOAD": ("offload", str),
+            "SANDBOX_SPEED": ("speed", str),
             "SANDBOX_MODELS_DIR": ("models_dir", Path),
             "SANDBOX_IDENTITY": ("identity_mode", str),
             "SANDBOX_USERS": ("users", str),

@@ -17,6 +17,7 @@ from sandbox.identity.auth import IdentityService
 from sandbox.models.cards import ModelRegistry
 from sandbox.models.loader import ModelLoader
 from sandbox.models.placement import Hardware, PlacementConfig, parse_max_memory
+from sandbox.models.speed import SpeedConfig
 from sandbox.provenance.credentials import ContentCredentials
 from sandbox.provenance.moderation import ModerationConfig, Moderator
 from sandbox.provenance.service import ProvenanceService
@@ -39,7 +40,8 @@ class Sandbox:
                                     max_memory=parse_max_memory(self.config.max_memory),
                                     offload=self.config.offload, offload_folder=self.config.data_dir / "offload")
         self.loader = ModelLoader(self.registry, self.config.resolved_models_dir, placement, hardware,
-                                  default_model=self.config.model)
+                                  default_model=self.config.model,
+                                  speed=SpeedConfig.parse(self.config.speed) if self.config.speed else None)
         self.generation = GenerationService(self.db, self.media, self.loader, self.config.max_prompt_chars)
         self.graph = SocialGraph(self.db)
         self.accounts = AccountService(self.db)

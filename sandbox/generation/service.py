@@ -123,13 +123,17 @@ class GenerationService:
 
     def claims(self, user_id: str, request: GenerationRequest, spec: ModelSpec) -> dict:
         """What the Content Credentials say about a new video."""
-        import hashlib
-
         from sandbox.store.schema import User
 
         with self.db.session() as s:
             creator = s.get(User, user_id)
             handle = creator.handle if creator else user_id
+        return self.claims_for(handle, request, spec)
+
+    @staticmethod
+    def claims_for(handle: str, request: GenerationRequest, spec: ModelSpec) -> dict:
+        import hashlib
+
         return {"model": spec.repo_id, "model_revision": spec.revision, "creator": f"@{handle}",
                 "prompt_sha256": hashlib.sha256(request.prompt.encode()).hexdigest(), "seed": int(request.seed)}
 

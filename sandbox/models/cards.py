@@ -97,6 +97,7 @@ class ModelSpec:
     builder: str | None = None
     notice: str = ""
     presets: dict[str, dict] = field(default_factory=dict)
+    speed: dict = field(default_factory=dict)  # default speed options (sandbox.models.speed.SpeedConfig)
 
     def __post_init__(self) -> None:
         unknown = set(self.tasks) - set(TASKS)
@@ -130,7 +131,7 @@ class ModelSpec:
                 guidance=float(s["guidance"]), memory_gb=float(s["memory_gb"]),
                 license=str(meta.get("license", "unknown")), description=card.text.strip(),
                 embedded=bool(s.get("embedded", False)), builder=s.get("builder"),
-                notice=s.get("notice", ""), presets=dict(s.get("presets") or {}),
+                notice=s.get("notice", ""), presets=dict(s.get("presets") or {}), speed=dict(s.get("speed") or {}),
             )
         except KeyError as exc:
             raise ValueError(f"model card {path.name}: `sandbox.{exc.args[0]}` is missing") from exc

@@ -12,13 +12,14 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sandbox.errors import ModelUnavailable
 from sandbox.models.cards import ModelRegistry, ModelSpec
 from sandbox.models.placement import Hardware, Placement, PlacementConfig, choose_placement
+from sandbox.models.speed import SpeedConfig, apply_speed
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,12 @@ class LoadedPipeline:
     placement: Placement
     load_seconds: float
     lock: threading.Lock
+    speed: SpeedConfig = field(default_factory=SpeedConfig)
 
     @property
     def label(self) -> str:
-        return f"{self.spec.label} · {self.placement.label}"
+        extra = f" · {self.speed.label}" if self.speed.label != "plain" else ""
+        return f"{self.spec.label} · {self.placement.label}{extra}"
 
 
 def hub_offline() -> bool:
@@ -65,12 +68,14 @@ class ModelLoader:
     """
 
     def __init__(self, registry: ModelRegistry, models_dir: Path, placement_config: PlacementConfig | None = None,
-                 hardware: Hardware | None = None, default_model: str | None = None) -> None:
+                 hardware: Hardware | None = None, default_model: str | None = None,
+                 speed: SpeedConfig | None = None) -> None:
         self.registry = registry
         self.models_dir = Path(models_dir)
         self.placement_config = placement_config or PlacementConfig()
         self.hardware = hardware or Hardware.detect()
         self._requested_default = default_model
+        self.speed_override = speed  # SANDBOX_SPEED; else each card's own `speed:` choice
         self._cache: dict[tuple, LoadedPipeline] = {}
         self._cache_lock = threading.Lock()
 
@@ -129,21 +134,27 @@ class ModelLoader:
     def placement(self, spec: ModelSpec) -> Placement:
         return choose_placement(self.model_bytes(spec), self.hardware, self.placement_config, spec.torch_dtype)
 
+    def speed(self, spec: ModelSpec) -> SpeedConfig:
+        return self.speed_override if self.speed_override is not None else SpeedConfig.parse(spec.speed)
+
     # --- loading ---
-    def load(self, model_id: str | ModelSpec) -> LoadedPipeline:
+    def load(self, model_id: str | ModelSpec, speed: SpeedConfig | None = None) -> LoadedPipeline:
         """The pipeline for ``model_id``, loaded once per (model, placement) and then reused."""
         spec = model_id if isinstance(model_id, ModelSpec) else self.registry.get(model_id)
         availability = self.availability(spec)
         if not availability.available:
             raise ModelUnavailable(availability.reason)
         placement = self.placement(spec)
-        key = (spec.id, placement.key)
+        speed = speed or self.speed(spec)
+        key = (spec.id, placement.key, speed.key)
         with self._cache_lock:  # one load at a time; a second request waits and reuses it
             if key not in self._cache:
                 start = time.perf_counter()
                 pipe = self._from_pretrained(spec, placement)
                 apply_placement(pipe, placement)
-                self._cache[key] = LoadedPipeline(pipe, spec, placement, time.perf_counter() - start, threading.Lock())
+                apply_speed(pipe, speed)
+                self._cache[key] = LoadedPipeline(pipe, spec, placement, time.perf_counter() - start,
+                                                  threading.Lock(), speed)
             return self._cache[key]
 
     def loaded(self) -> list[LoadedPipeline]:
