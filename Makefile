@@ -36,7 +36,7 @@ system-deps:
 
 ## make bench: the benchmark table (ratios measured in one run)
 bench: $(VENV)/.dev model
-	$(BIN)/python benchmarks/bench_generate.py
+	$(BIN)/python benchmarks/bench_all.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
