@@ -199,7 +199,7 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
     gr.on([user.change, demo.load], my_drafts, [user], drafts, api_name="my_drafts")
     generate_event = generate_btn.click(
         create.make_generate(sb),
-        [user, prompt, negative_prompt, seed, num_frames, width, height, steps, guidance, model],
+        [user, prompt, negative_prompt, seed, num_frames, width, height, steps, guidance, model, preset],
         [video, details], api_name="generate", concurrency_limit=sb.config.generation_concurrency,
         concurrency_id="generation",
     ).success(my_drafts, [user], drafts, api_name="refresh_drafts", api_visibility="private")

@@ -3,8 +3,10 @@
 The package is usable without Gradio: build a :class:`~sandbox.context.Sandbox` and call its services.
 
 >>> from sandbox import Sandbox, SandboxConfig
+>>> from sandbox.generation import GenerationRequest
 >>> sb = Sandbox(SandboxConfig(data_dir=tmp_path))  # doctest: +SKIP
->>> sb.generation.generate("ana", GenerationRequest(prompt="a red circle"))  # doctest: +SKIP
+>>> ana = sb.identity.actor("ana", None)  # doctest: +SKIP
+>>> sb.generation.generate(ana.id, GenerationRequest(prompt="a red circle")).video_path  # doctest: +SKIP
 """
 
 from sandbox.config import SandboxConfig

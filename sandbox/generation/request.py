@@ -29,6 +29,7 @@ class GenerationRequest:
     steps: int | None = None
     guidance: float | None = None
     model: str | None = None
+    preset: str | None = None  # a model card preset ("fast"); None or "quality": the card's defaults
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -37,6 +38,7 @@ class GenerationRequest:
 def resolve_defaults(request: GenerationRequest, spec: ModelSpec) -> GenerationRequest:
     """Fill every ``None`` from the card and draw a seed when ``seed < 0``."""
     width, height = spec.size.for_aspect(spec.resolutions[spec.default_resolution], "landscape 16:9")
+    preset = spec.presets.get(request.preset or "", {})
     return replace(
         request,
         prompt=request.prompt.strip(),
@@ -45,9 +47,10 @@ def resolve_defaults(request: GenerationRequest, spec: ModelSpec) -> GenerationR
         num_frames=request.num_frames if request.num_frames is not None else spec.frames.default,
         width=request.width if request.width is not None else width,
         height=request.height if request.height is not None else height,
-        steps=request.steps if request.steps is not None else spec.steps,
-        guidance=request.guidance if request.guidance is not None else spec.guidance,
+        steps=request.steps if request.steps is not None else int(preset.get("steps", spec.steps)),
+        guidance=request.guidance if request.guidance is not None else float(preset.get("guidance", spec.guidance)),
         model=spec.id,
+        preset=request.preset if preset else None,
     )
 
 
@@ -69,6 +72,9 @@ def check_inputs(request: GenerationRequest, spec: ModelSpec, max_prompt_chars: 
         msg := spec.size.check(int(request.width), int(request.height))
     ):
         raise SandboxError(f"{msg} for {spec.label}")
+    if request.preset not in (None, "", "quality", *spec.presets):
+        raise SandboxError(f"`preset` must be one of {['quality', *spec.presets]} for {spec.label} "
+                           f"but is {request.preset!r}")
     if request.steps is not None and not 1 <= request.steps <= MAX_STEPS:
         raise SandboxError(f"`steps` must be between 1 and {MAX_STEPS} but is {request.steps}")
     if request.guidance is not None and not 0.0 <= request.guidance <= 20.0:

@@ -172,7 +172,7 @@ class GenerationService:
         if self.rate_limiter is not None:
             self.rate_limiter.check(user_id)
         progress(0.0, f"loading {spec.label}")
-        loaded = self.loader.load(spec)
+        loaded = self.loader.load(spec, preset=request.preset)
         t1 = time.perf_counter()
         frames = self._run_on_gpu(loaded, request, progress, **conditioning)
         t2 = time.perf_counter()

@@ -138,7 +138,18 @@ class ModelLoader:
         return self.speed_override if self.speed_override is not None else SpeedConfig.parse(spec.speed)
 
     # --- loading ---
-    def load(self, model_id: str | ModelSpec, speed: SpeedConfig | None = None) -> LoadedPipeline:
+    def preset_lora(self, spec: ModelSpec, preset: str | None) -> dict | None:
+        lora = (spec.presets.get(preset or "") or {}).get("lora")
+        if lora and not spec.embedded and "repo_id" in lora and hub_offline():
+            from huggingface_hub import try_to_load_from_cache
+
+            if not isinstance(try_to_load_from_cache(lora["repo_id"], lora["weight_name"]), str):
+                raise ModelUnavailable(f"the {preset!r} preset of {spec.label} needs a LoRA that is not in the local "
+                                       f"cache; fetch it with `hf download {lora['repo_id']} {lora['weight_name']}`")
+        return lora
+
+    def load(self, model_id: str | ModelSpec, speed: SpeedConfig | None = None,
+             preset: str | None = None) -> LoadedPipeline:
         """The pipeline for ``model_id``, loaded once per (model, placement) and then reused."""
         spec = model_id if isinstance(model_id, ModelSpec) else self.registry.get(model_id)
         availability = self.availability(spec)
@@ -146,11 +157,14 @@ class ModelLoader:
             raise ModelUnavailable(availability.reason)
         placement = self.placement(spec)
         speed = speed or self.speed(spec)
-        key = (spec.id, placement.key, speed.key)
+        lora = self.preset_lora(spec, preset)
+        key = (spec.id, placement.key, speed.key, tuple(sorted((lora or {}).items())))
         with self._cache_lock:  # one load at a time; a second request waits and reuses it
             if key not in self._cache:
                 start = time.perf_counter()
                 pipe = self._from_pretrained(spec, placement)
+                if lora:
+                    self._load_lora(spec, pipe, lora)
                 apply_placement(pipe, placement)
                 apply_speed(pipe, speed)
                 self._cache[key] = LoadedPipeline(pipe, spec, placement, time.perf_counter() - start,
@@ -178,6 +192,13 @@ class ModelLoader:
         except OSError as exc:  # not cached / unreachable: name the model and how to fetch it
             raise ModelUnavailable(f"could not load {spec.label} ({spec.repo_id}): {exc.__class__.__name__}; "
                                    f"fetch it with {fetch_hint(spec)}") from exc
+
+    def _load_lora(self, spec: ModelSpec, pipe, lora: dict) -> None:
+        """A preset's LoRA through diffusers ``load_lora_weights`` (Hub repo or a folder next to the model)."""
+        source = str(Path(self.source(spec)) / lora["path"]) if "path" in lora else lora["repo_id"]
+        kwargs = {} if "path" in lora else {"local_files_only": hub_offline()}
+        pipe.load_lora_weights(source, weight_name=lora["weight_name"], adapter_name="preset", **kwargs)
+        pipe.set_adapters(["preset"], [float(lora.get("scale", 1.0))])
 
     def _load_offloaded_component(self, spec: ModelSpec, source: str, name: str, placement: Placement):
         """Load one component with accelerate's big-model path: what exceeds ``max_memory`` goes to disk."""

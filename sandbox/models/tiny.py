@@ -63,13 +63,30 @@ def build_tiny_pipeline(seed: int = SEED):
                            transformer=transformer, scheduler=scheduler)
 
 
+LORA_DIR = "lora-fast"  # the "fast" preset's LoRA, next to the model (see model_cards/tiny-wan-vace.md)
+
+
+def save_tiny_lora(pipe, target: Path, seed: int = SEED) -> None:
+    """A rank-4 LoRA on the attention projections, saved with ``save_lora_weights``: it exercises the same
+    ``load_lora_weights`` path as the real models' few-step LoRAs."""
+    import torch
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    torch.manual_seed(seed + 1)
+    pipe.transformer.add_adapter(LoraConfig(r=4, lora_alpha=4, init_lora_weights=False,
+                                            target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    type(pipe).save_lora_weights(target, transformer_lora_layers=get_peft_model_state_dict(pipe.transformer))
+
+
 def build(target: Path, seed: int = SEED) -> Path:
-    """Build and ``save_pretrained`` the tiny model into ``target``, atomically (temp folder + rename)."""
+    """Build and ``save_pretrained`` the tiny model (and its preset LoRA) into ``target``, atomically."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
     try:
         build_tiny_pipeline(seed).save_pretrained(tmp)
+        save_tiny_lora(build_tiny_pipeline(seed), tmp / LORA_DIR, seed)
         if target.exists():
             shutil.rmtree(target)
         tmp.rename(target)
@@ -79,4 +96,4 @@ def build(target: Path, seed: int = SEED) -> Path:
 
 
 def is_built(target: Path) -> bool:
-    return (Path(target) / "model_index.json").is_file()
+    return (Path(target) / "model_index.json").is_file() and (Path(target) / LORA_DIR).is_dir()

@@ -56,7 +56,7 @@ def make_generate(sb: Sandbox):
     @user_errors
     def generate(user: str, prompt: str, negative_prompt: str = "", seed: int = -1, num_frames: int = 17,
                  width: int = 112, height: int = 64, steps: int = 8, guidance: float = 3.0,
-                 model: str = "tiny-wan-vace", request: gr.Request = None,
+                 model: str = "tiny-wan-vace", preset: str = "quality", request: gr.Request = None,
                  progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, dict]:
         """Generate a video from a prompt and save it as a draft of `user`. Returns the MP4 and its details."""
         actor = acting_user(sb, user, request)
@@ -66,7 +66,8 @@ def make_generate(sb: Sandbox):
                                 width=int(width) if width is not None else None,
                                 height=int(height) if height is not None else None,
                                 steps=int(steps) if steps is not None else None,
-                                guidance=float(guidance) if guidance is not None else None, model=model or None)
+                                guidance=float(guidance) if guidance is not None else None, model=model or None,
+                                preset=preset or None)
         result = sb.generation.generate(actor.id, req, progress_adapter(progress))
         return str(result.video_path), result.to_dict()
 

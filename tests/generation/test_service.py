@@ -6,6 +6,7 @@ from sandbox.errors import ModelUnavailable, SandboxError
 from sandbox.generation import GenerationRequest
 from sandbox.generation.video import probe, read_frames
 from sandbox.store.schema import Draft
+from tests.conftest import CPU_ONLY
 
 SMALL = {"num_frames": 9, "width": 64, "height": 64, "steps": 3}
 
@@ -114,3 +115,29 @@ def test_zerogpu_duration_grows_with_work():
         return 1
 
     assert gpu_task(fn, duration=lambda: 1) is fn, "no `spaces` package here: a no-op"
+
+
+def test_fast_preset_loads_its_lora_through_load_lora_weights(sb):
+    from sandbox.generation.request import resolve_defaults
+    from sandbox.generation.service import run_pipeline
+
+    spec = sb.registry.embedded
+    fast_req = resolve_defaults(GenerationRequest(prompt="a fox", seed=2, preset="fast", **SMALL), spec)
+    plain_req = resolve_defaults(GenerationRequest(prompt="a fox", seed=2, **SMALL), spec)
+    assert fast_req.preset == "fast" and plain_req.preset is None
+    fast = sb.loader.load(spec, preset="fast")
+    assert fast is not sb.loader.load(spec), "a preset with a LoRA is its own cached pipeline"
+    assert "preset" in fast.pipe.get_active_adapters()
+    assert not np.array_equal(run_pipeline(fast, fast_req), run_pipeline(sb.loader.load(spec), plain_req))
+    assert resolve_defaults(GenerationRequest(prompt="x", preset="fast"), spec).steps == 4
+    with pytest.raises(SandboxError, match=r"`preset` must be one of \['quality', 'fast'\]"):
+        sb.generation.generate(sb.identity.actor("ana", None).id, GenerationRequest(prompt="x", preset="turbo"))
+
+
+def test_hub_lora_not_cached_offline_names_the_fetch_command(models_dir):
+    from sandbox.models.cards import ModelRegistry
+    from sandbox.models.loader import ModelLoader
+
+    loader = ModelLoader(ModelRegistry(), models_dir, hardware=CPU_ONLY)
+    with pytest.raises(ModelUnavailable, match="hf download Kijai/WanVideo_comfy"):
+        loader.preset_lora(loader.registry.get("wan2.1-t2v-1.3b"), "fast")
