@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test setup model bench lint system-deps clean
+.PHONY: run test setup model bench notebooks lint system-deps clean
 
 ## make run: set up .venv, build the embedded model if missing, start the app on http://127.0.0.1:7860
 run: setup model
@@ -37,6 +37,11 @@ system-deps:
 ## make bench: the benchmark table (ratios measured in one run)
 bench: $(VENV)/.dev model
 	$(BIN)/python benchmarks/bench_all.py
+
+## make notebooks: JupyterLab on notebooks/ (installs jupyterlab into .venv on first use)
+notebooks: $(VENV)/.dev model
+	$(BIN)/python -m pip install -q jupyterlab
+	SANDBOX_MODELS_DIR=$(CURDIR)/data/models $(BIN)/jupyter lab notebooks/
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
