@@ -118,8 +118,9 @@ class ProvenanceService:
         elif match:
             where = f"post {match['post_id']}" if match["post_id"] else (
                 f"your draft {match['draft_id']}" if match["draft_id"] else "an unpublished draft")
-            lines.append(f"🔎 Matches {where} by @{match['creator']} (perceptual hash, "
-                         f"{match['distance_bits']} of {BITS} bits apart).")
+            how = ("the very same file" if match.get("exact") else
+                   f"perceptual hash, {match['distance_bits']} of {BITS} bits apart")
+            lines.append(f"🔎 Matches {where} by @{match['creator']} ({how}).")
         else:
             lines.append("🔎 No matching video was made in this sandbox.")
         return "\n".join(lines)

@@ -18,7 +18,7 @@ def make_verify(sb: Sandbox):
         if not video:
             raise gr.Error("upload a video to verify")
         report = sb.provenance.verify(actor.id, video)
-        return report["summary"], report
+        return report["summary"].replace("\n", "  \n"), report  # one line per finding in Markdown
 
     return verify
 
