@@ -58,10 +58,7 @@ def generate_rows(rows: list[int], prompts: pd.DataFrame, out: Path, sb, process
         gen.check_text("batch", request)
         frames = run_pipeline(sb.loader.load(spec), request)
         t1 = time.perf_counter()
-        claims = {**gen.claims_for("batch", request, spec)}
-        for hook in gen.frame_hooks:
-            frames = hook(frames, claims)
-        sha = gen.encode(frames, spec.fps, claims)
+        sha, _ = gen.finish(frames, gen.claims_for("batch", request, spec), spec.fps)
         final = video_path(out, i)
         tmp = final.with_name(f".{final.name}.tmp")
         tmp.write_bytes(sb.media.path(sha).read_bytes())

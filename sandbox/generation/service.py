@@ -17,11 +17,12 @@ from sandbox.models.cards import ModelSpec
 from sandbox.models.loader import LoadedPipeline, ModelLoader
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
+from sandbox.store.references import release_media
 from sandbox.store.schema import Draft
 
 Progress = Callable[[float, str], None]
 FramesHook = Callable[[np.ndarray, dict], np.ndarray]
-Signer = Callable[[Path, Path, dict], None]  # (unsigned mp4, signed mp4 to write, claims)
+Signer = Callable[[Path, Path, dict, Path | None], None]  # (unsigned mp4, signed mp4 to write, claims, parent)
 Fingerprinter = Callable[[np.ndarray], list[str]]
 
 
@@ -117,9 +118,17 @@ class GenerationService:
                 return
             with self.media.temp_path(".mp4") as raw:
                 encode_mp4(frames, raw, fps)
-                self.signer(raw, tmp, {**(claims or {}), "_parent": parent})
+                self.signer(raw, tmp, claims or {}, parent)
 
         return self.media.write(".mp4", write)
+
+    def finish(self, frames: np.ndarray, claims: dict, fps: int,
+               parent: Path | None = None) -> tuple[str, np.ndarray]:
+        """Frame hooks (the watermark), then encode and sign: every video the sandbox writes goes through
+        here. Returns the content hash and the frames as written."""
+        for hook in self.frame_hooks:
+            frames = hook(frames, claims)
+        return self.encode(frames, fps, claims, parent), frames
 
     def claims(self, user_id: str, request: GenerationRequest, spec: ModelSpec) -> dict:
         """What the Content Credentials say about a new video."""
@@ -153,15 +162,8 @@ class GenerationService:
                 s.flush()
                 return draft.id
         except Exception:
-            self.release_media_if_unused(sha)  # no row → no file
+            release_media(self.db, self.media, sha)  # no row → no file (unless another row shares it)
             raise
-
-    def release_media_if_unused(self, sha: str) -> None:
-        from sqlalchemy import func, select
-
-        with self.db.session() as s:
-            if not s.scalar(select(func.count()).select_from(Draft).where(Draft.media_sha256 == sha)):
-                self.media.delete(sha)
 
     # --- the whole thing ---
     def generate(self, user_id: str, request: GenerationRequest, progress: Progress = _no_progress,
@@ -177,9 +179,7 @@ class GenerationService:
         frames = self._run_on_gpu(loaded, request, progress, **conditioning)
         t2 = time.perf_counter()
         claims = self.claims(user_id, request, spec)
-        for hook in self.frame_hooks:
-            frames = hook(frames, claims)
-        sha = self.encode(frames, spec.fps, claims)
+        sha, frames = self.finish(frames, claims, spec.fps)
         fingerprint = self.fingerprinter(frames) if self.fingerprinter else None
         t3 = time.perf_counter()
         timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(t2 - t1, 4), "encode_s": round(t3 - t2, 4)}

@@ -39,8 +39,7 @@ class ProvenanceService:
         generation.prompt_checks.append(self.moderator.check)
         posts.text_checks.append(self.moderator.check)
 
-    def sign(self, src: Path, dest: Path, claims: dict) -> None:
-        parent = claims.pop("_parent", None)
+    def sign(self, src: Path, dest: Path, claims: dict, parent: Path | None = None) -> None:
         self.credentials.sign(src, dest, {k: v for k, v in claims.items() if v is not None}, parent)
 
     # ------------------------------------------------------------------ verify

@@ -12,6 +12,7 @@ from sandbox.social.graph import blocked_ids, friend_ids
 from sandbox.social.text import clean_text
 from sandbox.store.db import Database, add_once
 from sandbox.store.media import MediaStore
+from sandbox.store.references import release_media
 from sandbox.store.schema import Comment, Draft, Like, Notification, Post, SeeLess, User, View
 
 REMIX_POLICIES = ("everyone", "friends", "nobody")
@@ -152,20 +153,9 @@ class PostService:
                 raise PermissionDenied("you can only delete your own posts")
             post.deleted = True
             sha = post.media_sha256
-        self.release_media(sha)
+        release_media(self.db, self.media, sha)
         self.changed()
         return {"post_id": post_id, "deleted": True}
-
-    def release_media(self, sha: str) -> None:
-        """Delete a media file once no draft and no live post references it."""
-        from sqlalchemy import func
-
-        with self.db.session() as s:
-            drafts = s.scalar(select(func.count()).select_from(Draft).where(Draft.media_sha256 == sha))
-            posts = s.scalar(select(func.count()).select_from(Post)
-                             .where(Post.media_sha256 == sha, Post.deleted.is_(False)))
-            if not drafts and not posts:
-                self.media.delete(sha)
 
     def notifications(self, actor_id: str, limit: int = 30) -> list[dict]:
         with self.db.session() as s:
