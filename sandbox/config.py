@@ -15,6 +15,12 @@ DEVICE_MAPS = ("auto", "cpu", "cuda", "balanced")
 OFFLOAD_MODES = ("auto", "none", "model", "sequential", "group", "disk")
 
 
+def boolean(value: str) -> bool:
+    if value.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ValueError(value)
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 def _default_data_dir() -> Path:
     # On a Space with persistent storage attached, /data survives restarts.
     if os.environ.get("SPACE_ID") and Path("/data").is_dir() and os.access("/data", os.W_OK):
@@ -55,6 +61,10 @@ class SandboxConfig:
     banned_terms_file: Path | None = None
     public_figures_file: Path | None = None
 
+    # --- cameos ---
+    cameo_max_mb: int = 50  # largest cameo clip accepted
+    cameo_keep_uploads: bool = False  # keep raw cameo clips (private) after verification
+
     # --- serving ---
     host: str = "127.0.0.1"
     port: int = 7860
@@ -81,6 +91,8 @@ class SandboxConfig:
             raise ValueError(
                 f"`SANDBOX_GENERATION_CONCURRENCY` must be at least 1 but is {self.generation_concurrency}"
             )
+        if not 1 <= self.cameo_max_mb <= 500:
+            raise ValueError(f"`SANDBOX_CAMEO_MAX_MB` must be between 1 and 500 but is {self.cameo_max_mb}")
         if self.identity_mode == "password" and not (self.users or self.users_file):
             raise ValueError(
                 "password identity mode needs users: set `SANDBOX_USERS=\"ana:secret,...\"` "
@@ -90,6 +102,11 @@ class SandboxConfig:
     @property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+    @property
+    def private_dir(self) -> Path:
+        """Cameo references and kept uploads: outside the media folder, never served by URL."""
+        return self.data_dir / "private"
 
     @property
     def resolved_models_dir(self) -> Path:
@@ -124,6 +141,8 @@ class SandboxConfig:
             "SANDBOX_C2PA_KEY": ("c2pa_key", Path),
             "SANDBOX_BANNED_TERMS_FILE": ("banned_terms_file", Path),
             "SANDBOX_PUBLIC_FIGURES_FILE": ("public_figures_file", Path),
+            "SANDBOX_CAMEO_MAX_MB": ("cameo_max_mb", int),
+            "SANDBOX_CAMEO_KEEP_UPLOADS": ("cameo_keep_uploads", boolean),
         }
         if env.get("SANDBOX_RATE_LIMIT") == "":
             kwargs["rate_limit"] = None  # explicitly empty: no limit

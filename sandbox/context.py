@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from sandbox.cameo.service import CameoConfig, CameoService
+from sandbox.cameo.verification import VerificationConfig
 from sandbox.config import SandboxConfig
 from sandbox.feed.ranker import FeedRanker
 from sandbox.generation.ratelimit import RateLimiter
@@ -55,6 +57,11 @@ class Sandbox:
             Moderator(self.db, ModerationConfig.from_files(self.config.banned_terms_file,
                                                            self.config.public_figures_file)))
         self.provenance.attach(self.generation, self.posts)
+        self.cameos = CameoService(
+            self.db, self.media, MediaStore(self.config.private_dir), self.generation, self.posts,
+            CameoConfig(VerificationConfig(max_bytes=self.config.cameo_max_mb * 2**20),
+                        keep_uploads=self.config.cameo_keep_uploads))
+        self.cameos.text_checks.append(self.provenance.moderator.check)
         self.generation.rate_limiter = RateLimiter.parse(self.config.rate_limit)
 
     def model_status(self, model_id: str | None = None) -> str:

@@ -30,6 +30,9 @@ class GenerationRequest:
     guidance: float | None = None
     model: str | None = None
     preset: str | None = None  # a model card preset ("fast"); None or "quality": the card's defaults
+    # --- set by the cameo and remix services, recorded with the draft ---
+    cameo_ids: tuple[str, ...] = ()
+    parent_post_id: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -87,7 +87,7 @@ class GenerationService:
         self.frame_hooks: list[FramesHook] = []
         self.signer: Signer | None = None
         self.fingerprinter: Fingerprinter | None = None
-        self.prompt_checks: list[Callable[[str, str, str], None]] = []  # (field, text, user_id)
+        self.prompt_checks: list[Callable[..., None]] = []  # (field, text, user_id, allowed_figures)
         self.rate_limiter = None
         self._run_on_gpu = gpu_task(run_pipeline, duration=lambda loaded, req, *a, **k: gpu_duration(
             int(req.num_frames), int(req.steps)))
@@ -103,9 +103,11 @@ class GenerationService:
             raise SandboxError(f"{spec.label} cannot generate from text; pick another `model`")
         return resolve_defaults(request, spec), spec
 
-    def check_text(self, user_id: str, request: GenerationRequest) -> None:
+    def check_text(self, user_id: str, request: GenerationRequest,
+                   allowed_figures: frozenset[str] = frozenset()) -> None:
+        """Moderation of the prompts; ``allowed_figures``: names of people whose own cameo is used."""
         for check in self.prompt_checks:
-            check("prompt", request.prompt, user_id)
+            check("prompt", request.prompt, user_id, allowed_figures)
             if request.negative_prompt:
                 check("negative_prompt", request.negative_prompt, user_id)
 
@@ -167,10 +169,10 @@ class GenerationService:
 
     # --- the whole thing ---
     def generate(self, user_id: str, request: GenerationRequest, progress: Progress = _no_progress,
-                 **conditioning) -> GenerationResult:
+                 allowed_figures: frozenset[str] = frozenset(), **conditioning) -> GenerationResult:
         t0 = time.perf_counter()
         request, spec = self.prepare_request(request)
-        self.check_text(user_id, request)
+        self.check_text(user_id, request, allowed_figures)
         if self.rate_limiter is not None:
             self.rate_limiter.check(user_id)
         progress(0.0, f"loading {spec.label}")

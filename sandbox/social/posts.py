@@ -40,6 +40,7 @@ class PostService:
         self.db = db
         self.media = media
         self.publish_checks: list[PublishCheck] = []
+        self.published_hooks: list[Callable[[Session, Post], None]] = []  # same transaction: cameo ledger
         self.text_checks: list[Callable[[str, str, str], None]] = []  # (field, text, user_id): moderation
         self.on_change: list[Callable[[], None]] = []  # feed caches listen here
 
@@ -65,12 +66,14 @@ class PostService:
             parent_id = (draft.request or {}).get("parent_post_id")
             post = Post(user_id=actor_id, draft_id=draft.id, media_sha256=draft.media_sha256, caption=caption,
                         prompt=draft.prompt, model_id=draft.model_id, seed=draft.seed, parent_post_id=parent_id,
-                        remix_policy=remix_policy, cameo_ids={"ids": (draft.request or {}).get("cameo_ids", [])})
+                        remix_policy=remix_policy, cameo_ids={"ids": list((draft.request or {}).get("cameo_ids") or [])})
             s.add(post)
             if parent_id and (parent := s.get(Post, parent_id)) is not None:
                 parent.remix_count += 1
                 notify(s, parent.user_id, "remix", actor_id, post.id, "remixed your post")
             s.flush()
+            for hook in self.published_hooks:
+                hook(s, post)
             result = {"post_id": post.id, "draft_id": draft.id, "caption": caption, "remix_policy": remix_policy}
         self.changed()
         return result

@@ -206,3 +206,55 @@ class Report(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | taken_down | dismissed
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Cameo(Base):
+    """A user's verified likeness. One live cameo per owner; rejected attempts keep their reasons.
+
+    The reference crops live in the private media store (never served by URL); ``descriptor`` is a
+    face vector used to refuse a second cameo of a face that already has one."""
+
+    __tablename__ = "cameos"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True, default=lambda: new_id("c"))
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # verified | rejected | deleted
+    checks: Mapped[dict] = mapped_column(JSON, default=dict)  # {"checks": [{name, passed, detail}, …]}
+    reference_shas: Mapped[dict] = mapped_column(JSON, default=dict)  # {"ids": [sha256 of PNG crops]}
+    descriptor: Mapped[dict] = mapped_column(JSON, default=dict)  # {"v": [floats]}
+    policy: Mapped[str] = mapped_column(String(16), default="only_me")  # see sandbox.cameo.consent
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    challenge: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CameoAccess(Base):
+    """The owner's word about one user: ``approved`` (may use it under the approved/mutuals policies) or
+    ``revoked`` (may never use it, whatever the policy)."""
+
+    __tablename__ = "cameo_access"
+    __table_args__ = (UniqueConstraint("cameo_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cameo_id: Mapped[str] = mapped_column(ForeignKey("cameos.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # approved | revoked
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CameoUse(Base):
+    """The usage ledger: every draft and post that shows a cameo. Rows stay after a take-down (``removed``)
+    so the owner keeps the history; the media they pointed to is gone."""
+
+    __tablename__ = "cameo_uses"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True, default=lambda: new_id("cu"))
+    cameo_id: Mapped[str] = mapped_column(ForeignKey("cameos.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # draft | post
+    draft_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    post_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    media_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    removed: Mapped[str] = mapped_column(String(64), default="")  # why it was taken down; "" = live
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
