@@ -10,7 +10,7 @@ import gradio as gr
 
 from sandbox import Sandbox
 from sandbox.social.seed import seed_world
-from sandbox.ui import create, profile, social, verify
+from sandbox.ui import cameo, create, profile, social, verify
 from sandbox.ui import feed as feed_ui
 
 sb = Sandbox()
@@ -42,6 +42,9 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                     prompt = gr.Textbox(label="Prompt", lines=3, max_length=sb.config.max_prompt_chars,
                                         placeholder="Describe your video…")
                     gr.Examples(create.EXAMPLE_PROMPTS, inputs=[prompt], label="Try one")
+                    cameo_pick = gr.Dropdown([], value=[], multiselect=True, max_choices=2, label="Cast cameos",
+                                             allow_custom_value=True,
+                                             info="people who let you cast them · or write @handle in the prompt")
                     negative_prompt = gr.Textbox("", label="Negative prompt", placeholder="what to avoid")
                     with gr.Row():
                         model = gr.Dropdown(create.model_choices(sb), value=default_model.id, label="Model", scale=2)
@@ -80,6 +83,44 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                     details = gr.JSON(label="Details", open=False)
             gr.Markdown("### My drafts")
             drafts = gr.Gallery(label="My drafts", columns=6, height=220, object_fit="cover", show_label=False)
+
+        # ------------------------------------------------------------ Cameo
+        with gr.Tab("Cameo", id="cameo") as cameo_tab:
+            gr.Markdown(cameo.INTRO)
+            with gr.Row():
+                with gr.Column():
+                    challenge = gr.Markdown(cameo.challenge_markdown())
+                    clip = gr.Video(sources=["webcam", "upload"], label="Your clip (3–15 s, only you)",
+                                    include_audio=True)
+                    with gr.Row():
+                        new_challenge_btn = gr.Button("🔁 new challenge", size="sm")
+                        sample_btn = gr.Button("🧑‍🚀 use a sample clip", size="sm")
+                    create_cameo_btn = gr.Button("Verify and create my cameo", variant="primary")
+                    cameo_report = gr.Markdown()
+                    cameo_details = gr.JSON(label="Details", open=False, visible=False)
+                with gr.Column():
+                    gr.Markdown("### My cameo")
+                    cameo_status = gr.Markdown()
+                    references = gr.Gallery(label="Reference crops (private, never served)", columns=3,
+                                            height=140, object_fit="contain")
+                    policy = gr.Radio(cameo.POLICY_CHOICES, value="only_me", label="Who may use it")
+                    approved = gr.Dropdown(personas, value=[], multiselect=True, allow_custom_value=True,
+                                           label="People I approve")
+                    instructions = gr.Textbox(label="Instructions added to every prompt with my cameo",
+                                              max_length=200,
+                                              placeholder="e.g. always wearing a hat · nothing political")
+                    paused = gr.Checkbox(label="Pause: nobody else may use it for now")
+                    save_cameo_btn = gr.Button("Save settings")
+                    with gr.Accordion("Revoke someone, or delete my cameo", open=False):
+                        with gr.Row():
+                            revoke_handle = gr.Textbox(label="Handle to revoke", placeholder="ben", scale=3)
+                            revoke_btn = gr.Button("Revoke", variant="stop", scale=0)
+                        delete_cameo_btn = gr.Button("Delete my cameo and every video that uses it", variant="stop")
+            gr.Markdown("### Used in — every draft and post, by anyone, that shows my cameo")
+            uses_gallery = gr.Gallery(show_label=False, columns=5, height=220, object_fit="cover")
+            with gr.Row():
+                use_pick = gr.Dropdown([], label="Video to remove", scale=4)
+                delete_use_btn = gr.Button("Delete this video everywhere", variant="stop", scale=1)
 
         # ------------------------------------------------------------ Feed
         with gr.Tab("Feed", id="feed") as feed_tab:
@@ -179,7 +220,7 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
     # ---------------------------------------------------------------- events
     # API-only endpoints first, so they own their names: every social, feed and moderation action
     moderation = verify.moderation_functions(sb)
-    for api_name, fn in {**social.api_functions(sb), **moderation}.items():
+    for api_name, fn in {**social.api_functions(sb), **moderation, **cameo.api_functions(sb)}.items():
         gr.api(fn, api_name=api_name)
 
     form = [num_frames, resolution, width, height, steps, guidance, model_info, preset]
@@ -199,7 +240,7 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
     gr.on([user.change, demo.load], my_drafts, [user], drafts, api_name="my_drafts")
     generate_event = generate_btn.click(
         create.make_generate(sb),
-        [user, prompt, negative_prompt, seed, num_frames, width, height, steps, guidance, model, preset],
+        [user, prompt, negative_prompt, seed, num_frames, width, height, steps, guidance, model, preset, cameo_pick],
         [video, details], api_name="generate", concurrency_limit=sb.config.generation_concurrency,
         concurrency_id="generation",
     ).success(my_drafts, [user], drafts, api_name="refresh_drafts", api_visibility="private")
@@ -207,6 +248,24 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
     generate_event.success(lambda d: d["draft_id"], details, draft_id, api_visibility="private")
     publish_btn.click(profile.make_publish(sb), [user, draft_id, caption, remix_policy], None,
                       api_visibility="private")
+
+    gr.on([user.change, demo.load, cameo_tab.select], cameo.usable_choices(sb), [user], cameo_pick,
+          api_visibility="private")
+
+    # Cameo
+    panel = cameo.make_panel(sb)
+    panel_outputs = [cameo_status, references, policy, approved, instructions, paused, uses_gallery, use_pick]
+    gr.on([cameo_tab.select, user.change], panel, [user], panel_outputs, api_visibility="private")
+    new_challenge_btn.click(cameo.challenge_markdown, None, challenge, api_visibility="private")
+    sample_btn.click(cameo.sample_clip, None, clip, api_visibility="private")
+    create_cameo_btn.click(cameo.make_create(sb), [user, clip, challenge], [cameo_report, cameo_details],
+                           api_name="cameo_create").then(panel, [user], panel_outputs, api_visibility="private")
+    save_cameo_btn.click(cameo.make_save_settings(sb), [user, policy, approved, instructions, paused], None,
+                         api_visibility="private").then(panel, [user], panel_outputs, api_visibility="private")
+    for btn, action, arg in ((delete_use_btn, "delete_use", use_pick), (revoke_btn, "revoke", revoke_handle),
+                             (delete_cameo_btn, "delete", None)):
+        btn.click(cameo.make_owner_action(sb, action), [user, arg] if arg else [user], None,
+                  api_visibility="private").then(panel, [user], panel_outputs, api_visibility="private")
 
     # Feed
     feed_load = feed_ui.make_load(sb)
@@ -247,7 +306,8 @@ def launch() -> None:
     auth = sb.identity.check_password if sb.config.identity_mode == "password" else None
     demo.queue(default_concurrency_limit=8).launch(
         server_name=sb.config.host, server_port=sb.config.port, auth=auth,
-        allowed_paths=[str(sb.config.media_dir.resolve())], theme=gr.themes.Soft(), footer_links=["api", "gradio"],
+        allowed_paths=[str(sb.config.media_dir.resolve())], blocked_paths=[str(sb.config.private_dir.resolve())],
+        theme=gr.themes.Soft(), footer_links=["api", "gradio"],
     )
 
 

@@ -11,6 +11,7 @@ Steps: ``read_clip`` (length, size, sampled frames) → ``detect_faces`` (OpenCV
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -259,7 +260,7 @@ def check_not_a_picture(clip: Clip, singles: list[tuple[int, np.ndarray]], confi
     face_w = float(np.median([b[2] for _, b in singles]))
     # Follow the background (summed frame-to-frame shifts) and the face; a live face wanders against it.
     background = [np.zeros(2)]
-    for (i, bi), (j, bj) in zip(singles, singles[1:], strict=False):
+    for (i, bi), (j, bj) in itertools.pairwise(singles):
         background.append(background[-1] + background_shift(clip.frames[i], clip.frames[j], bi, bj))
     centres = np.array([(x + w / 2, y + h / 2) for _, (x, y, w, h) in singles], dtype=float)
     offsets = centres - np.array(background)

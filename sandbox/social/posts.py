@@ -64,9 +64,10 @@ class PostService:
             for check in self.publish_checks:
                 check(s, actor, draft, caption)
             parent_id = (draft.request or {}).get("parent_post_id")
+            cameo_ids = list((draft.request or {}).get("cameo_ids") or [])
             post = Post(user_id=actor_id, draft_id=draft.id, media_sha256=draft.media_sha256, caption=caption,
                         prompt=draft.prompt, model_id=draft.model_id, seed=draft.seed, parent_post_id=parent_id,
-                        remix_policy=remix_policy, cameo_ids={"ids": list((draft.request or {}).get("cameo_ids") or [])})
+                        remix_policy=remix_policy, cameo_ids={"ids": cameo_ids})
             s.add(post)
             if parent_id and (parent := s.get(Post, parent_id)) is not None:
                 parent.remix_count += 1

@@ -56,9 +56,11 @@ def make_generate(sb: Sandbox):
     @user_errors
     def generate(user: str, prompt: str, negative_prompt: str = "", seed: int = -1, num_frames: int = 17,
                  width: int = 112, height: int = 64, steps: int = 8, guidance: float = 3.0,
-                 model: str = "tiny-wan-vace", preset: str = "quality", request: gr.Request = None,
+                 model: str = "tiny-wan-vace", preset: str = "quality", cameos: list[str] | None = None,
+                 request: gr.Request = None,
                  progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, dict]:
-        """Generate a video from a prompt and save it as a draft of `user`. Returns the MP4 and its details."""
+        """Generate a video from a prompt and save it as a draft of `user`. `cameos`: up to two cameo ids you
+        may use (or write @handle in the prompt). Returns the MP4 and its details."""
         actor = acting_user(sb, user, request)
         req = GenerationRequest(prompt=prompt or "", negative_prompt=negative_prompt or "",
                                 seed=int(seed) if seed is not None else -1,
@@ -68,7 +70,7 @@ def make_generate(sb: Sandbox):
                                 steps=int(steps) if steps is not None else None,
                                 guidance=float(guidance) if guidance is not None else None, model=model or None,
                                 preset=preset or None)
-        result = sb.generation.generate(actor.id, req, progress_adapter(progress))
+        result = sb.cameos.generate(actor.id, req, list(cameos or []), progress_adapter(progress))
         return str(result.video_path), result.to_dict()
 
     return generate

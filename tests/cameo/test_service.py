@@ -209,7 +209,7 @@ def test_delete_use_removes_the_video_everywhere(sb_any, upload):
 def test_revoke_takes_down_that_users_videos_and_refuses_them(sb_any, upload):
     sb = sb_any
     make_cameo(sb, "ana", upload)
-    ana, ben, chloe = (sb.identity.actor(h, None) for h in ("ana", "ben", "chloe"))
+    ana, ben = sb.identity.actor("ana", None), sb.identity.actor("ben", None)
     ben_post = sb.posts.publish(ben.id, gen(sb, "ben").draft_id)["post_id"]
     chloe_draft = gen(sb, "chloe", "@ana on a bike")
     sb.cameos.revoke(ana.id, "ben")

@@ -67,12 +67,12 @@ def test_an_audio_only_file_is_refused(tmp_path):
     path = tmp_path / "voice.m4a"
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=d=4", str(path)],
                    check=True)
-    with pytest.raises(SandboxError, match="could not be read as a video|no video frames"):
+    with pytest.raises(SandboxError, match=r"could not be read as a video|no video frames"):
         verify_clip(path)
 
 
 def test_a_clip_over_the_size_limit_is_refused_before_decoding(clips):
-    with pytest.raises(SandboxError, match="must be at most 0 MB|at most"):
+    with pytest.raises(SandboxError, match=r"must be at most 0 MB"):
         verify_clip(clips["live"], VerificationConfig(max_bytes=1000))
 
 

@@ -31,7 +31,7 @@ def test_api_lists_personas_and_defaults(client):
     api = client.view_api(return_format="dict", print_info=False)
     params = {p["parameter_name"]: p for p in api["named_endpoints"]["/generate"]["parameters"]}
     assert list(params) == ["user", "prompt", "negative_prompt", "seed", "num_frames", "width", "height", "steps",
-                            "guidance", "model", "preset"]
+                            "guidance", "model", "preset", "cameos"]
     assert "ana" in str(params["user"]["type"]) and "ben" in str(params["user"]["type"])
     assert all(p["parameter_has_default"] for name, p in params.items() if name != "prompt")
     assert "/my_drafts" in api["named_endpoints"]
@@ -139,3 +139,37 @@ def test_verify_and_moderation_through_the_api(client):
     rid = next(r["report_id"] for r in queue if r["post_id"] == post["post_id"])
     client.predict(user="mod", report_id=rid, action="take_down", api_name="/resolve_report")
     assert post["post_id"] not in {i["post_id"] for i in client.predict(user="chloe", limit=50, api_name="/feed")}
+
+
+def test_cameo_api_end_to_end(client, tmp_path):
+    """Create a cameo from a clip, share it, cast it, see the use, take it down — all through the API."""
+    from gradio_client import handle_file
+
+    from sandbox.cameo.samples import write_sample_clip
+
+    clip = write_sample_clip("live", tmp_path / "me.mp4")
+    report, details = client.predict(user="chloe", video=handle_file(str(clip)), challenge="",
+                                     api_name="/cameo_create")
+    assert details["status"] == "verified" and "✅ one face" in report
+    assert client.predict(user="dev", api_name="/cameo_usable") == []
+    mine = client.predict(user="chloe", policy="approved", approved=["dev"], instructions="wearing a red hat",
+                          paused=False, api_name="/cameo_settings")
+    assert mine["approved"] == ["dev"] and "references" in mine
+    usable = client.predict(user="dev", api_name="/cameo_usable")
+    assert [c["handle"] for c in usable] == ["chloe"]
+    _, gen = client.predict(user="dev", prompt="dancing", cameos=[usable[0]["cameo_id"]], num_frames=5, width=32,
+                            height=32, steps=1, api_name="/generate")
+    assert gen["request"]["cameo_ids"] == [usable[0]["cameo_id"]]
+    assert gen["request"]["prompt"].endswith("(Chloé Martin: wearing a red hat)")
+    uses = client.predict(user="chloe", api_name="/cameo_uses")
+    assert [(u["creator"], u["draft_id"]) for u in uses] == [("dev", gen["draft_id"])]
+    assert client.predict(user="dev", api_name="/cameo_uses") == [], "the ledger is the owner's"
+    assert client.predict(user="chloe", use_id=uses[0]["use_id"], api_name="/cameo_delete_use")["removed"] == 1
+    assert client.predict(user="chloe", handle="dev", api_name="/cameo_revoke")["revoked"] == "dev"
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="revoked your access"):
+        client.predict(user="dev", prompt="@chloe again", num_frames=5, width=32, height=32, steps=1,
+                       api_name="/generate")
+    assert client.predict(user="chloe", api_name="/cameo_delete")["deleted"] is True
+    assert client.predict(user="chloe", api_name="/cameo_mine") is None
