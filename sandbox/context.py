@@ -23,6 +23,7 @@ from sandbox.models.speed import SpeedConfig
 from sandbox.provenance.credentials import ContentCredentials
 from sandbox.provenance.moderation import ModerationConfig, Moderator
 from sandbox.provenance.service import ProvenanceService
+from sandbox.remix.service import RemixService
 from sandbox.social import AccountService, PostService, SocialGraph
 from sandbox.social.reports import ReportService
 from sandbox.store.db import Database
@@ -62,6 +63,7 @@ class Sandbox:
             CameoConfig(VerificationConfig(max_bytes=self.config.cameo_max_mb * 2**20),
                         keep_uploads=self.config.cameo_keep_uploads))
         self.cameos.text_checks.append(self.provenance.moderator.check)
+        self.remixes = RemixService(self.db, self.media, self.generation, self.cameos, self.posts)
         self.generation.rate_limiter = RateLimiter.parse(self.config.rate_limit)
 
     def model_status(self, model_id: str | None = None) -> str:

@@ -99,3 +99,28 @@ def make_post(sb, handle: str, prompt: str = "a red circle", caption: str = "", 
     user = sb.identity.actor(handle, None)
     draft = sb.generation.generate(user.id, GenerationRequest(prompt=prompt, seed=1, **SMALL_VIDEO))
     return sb.posts.publish(user.id, draft.draft_id, caption, **kwargs)["post_id"]
+
+
+# ---------------------------------------------------------------- cameo clips
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory) -> dict[str, Path]:
+    """Sample cameo clips (sandbox.cameo.samples), made once per run."""
+    from sandbox.cameo.samples import KINDS, write_sample_clip
+
+    folder = tmp_path_factory.mktemp("clips")
+    made = {kind: write_sample_clip(kind, folder / f"{kind}.mp4") for kind in KINDS}
+    made["short"] = write_sample_clip("live", folder / "short.mp4", seconds=1.0)
+    return made
+
+
+@pytest.fixture
+def upload(clips, tmp_path):
+    """``upload("live")``: a fresh copy of a sample clip, as Gradio hands over an upload (it gets consumed)."""
+    import shutil
+
+    def copy(kind: str) -> Path:
+        dest = tmp_path / "uploads" / f"{kind}.mp4"
+        dest.parent.mkdir(exist_ok=True)
+        return Path(shutil.copyfile(clips[kind], dest))
+
+    return copy

@@ -47,6 +47,10 @@ class FeedItem:
     remixes: int
     parent_post_id: str | None
     relation: str
+    remix_policy: str = "everyone"
+    remix_allowed: bool = True  # may the viewer remix it (the Remix button)
+    parent_creator: str | None = None  # "remix of @…"
+    parent_removed: bool = False  # the original was deleted: "original removed"
     score: float = 0.0
     parts: dict[str, float] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
@@ -70,7 +74,7 @@ class FeedPage:
 # (JSON columns included) cost more than all the SQL.
 POST_COLUMNS = (Post.id, Post.user_id, Post.caption, Post.prompt, Post.media_sha256, Post.created_at,
                 Post.like_count, Post.comment_count, Post.remix_count, Post.dwell_ms, Post.parent_post_id,
-                Post.deleted)
+                Post.deleted, Post.remix_policy)
 
 
 @dataclass
@@ -208,9 +212,25 @@ class FeedRanker:
             post_id=p.id, creator=c.author.handle, creator_name=c.author.display_name, avatar=c.author.avatar,
             caption=p.caption, prompt=p.prompt, video=str(self.media.path(p.media_sha256)),
             created_at=p.created_at.isoformat(timespec="seconds"), likes=p.like_count, comments=p.comment_count,
-            remixes=p.remix_count, parent_post_id=p.parent_post_id, relation=c.relation,
+            remixes=p.remix_count, parent_post_id=p.parent_post_id, relation=c.relation, remix_policy=p.remix_policy,
+            remix_allowed=p.remix_policy == "everyone" or c.relation == "self"
+            or (p.remix_policy == "friends" and c.relation == "friend"),
             score=round(sum(shown.values()), 4), parts=shown, reasons=reasons,
         )
+
+    def annotate_parents(self, items: list[FeedItem]) -> None:
+        """"remix of @creator", or "original removed" when the parent is gone (one query per page)."""
+        ids = {i.parent_post_id for i in items if i.parent_post_id}
+        if not ids:
+            return
+        with self.db.session() as s:
+            parents = {pid: (handle, deleted) for pid, handle, deleted in s.execute(
+                select(Post.id, User.handle, Post.deleted).join(User, User.id == Post.user_id)
+                .where(Post.id.in_(ids))).all()}
+        for item in items:
+            if item.parent_post_id:
+                handle, deleted = parents.get(item.parent_post_id, (None, True))
+                item.parent_creator, item.parent_removed = handle, bool(deleted)
 
     @staticmethod
     def rerank(order: list[tuple[float, str, str, str, int]], w: FeedWeights) -> list[int]:
@@ -271,6 +291,7 @@ class FeedRanker:
         order = self.rerank([(float(total[i]), c.post.id, c.post.user_id, c.relation, i)
                              for i, c in enumerate(cands)], w)
         page = [self.item(cands[i], parts, i, intent) for i in order[offset: offset + limit]]
+        self.annotate_parents(page)
         notice = ""
         if not order:
             notice = ("You're all caught up ✨ — nothing new from your circle. Follow more people, "

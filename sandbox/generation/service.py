@@ -169,7 +169,11 @@ class GenerationService:
 
     # --- the whole thing ---
     def generate(self, user_id: str, request: GenerationRequest, progress: Progress = _no_progress,
-                 allowed_figures: frozenset[str] = frozenset(), **conditioning) -> GenerationResult:
+                 allowed_figures: frozenset[str] = frozenset(), parent: Path | None = None,
+                 postprocess: Callable[[np.ndarray], np.ndarray] | None = None, **conditioning) -> GenerationResult:
+        """Check, load, run, mark, encode, sign and save a draft. ``conditioning`` goes to the pipeline (VACE
+        ``reference_images``, ``video``, ``mask``); ``parent``: the video this one remixes (a C2PA ingredient);
+        ``postprocess``: frames → frames before the watermark (a remix that extends its original)."""
         t0 = time.perf_counter()
         request, spec = self.prepare_request(request)
         self.check_text(user_id, request, allowed_figures)
@@ -179,9 +183,11 @@ class GenerationService:
         loaded = self.loader.load(spec, preset=request.preset)
         t1 = time.perf_counter()
         frames = self._run_on_gpu(loaded, request, progress, **conditioning)
+        if postprocess is not None:
+            frames = postprocess(frames)
         t2 = time.perf_counter()
         claims = self.claims(user_id, request, spec)
-        sha, frames = self.finish(frames, claims, spec.fps)
+        sha, frames = self.finish(frames, claims, spec.fps, parent)
         fingerprint = self.fingerprinter(frames) if self.fingerprinter else None
         t3 = time.perf_counter()
         timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(t2 - t1, 4), "encode_s": round(t3 - t2, 4)}

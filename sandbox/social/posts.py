@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sandbox.errors import NotFound, PermissionDenied, SandboxError
-from sandbox.social.graph import blocked_ids, friend_ids
+from sandbox.social.graph import blocked_ids
 from sandbox.social.text import clean_text
 from sandbox.store.db import Database, add_once
 from sandbox.store.media import MediaStore
@@ -170,8 +170,3 @@ class PostService:
             return [{"kind": n.kind, "from": h, "post_id": n.post_id, "text": n.text,
                      "created_at": n.created_at.isoformat(timespec="seconds")}
                     for n, h in rows if n.actor_id not in hidden]
-
-    def remix_allowed(self, s: Session, actor_id: str, post: Post) -> bool:
-        if post.user_id == actor_id or post.remix_policy == "everyone":
-            return True
-        return post.remix_policy == "friends" and actor_id in friend_ids(s, post.user_id)

@@ -32,7 +32,11 @@ def weights_from(values: list) -> FeedWeights:
 
 def card_markdown(item: dict) -> str:
     reasons = " · ".join(f"`{escape(r)}`" for r in item["reasons"])
-    remix = f" · remix of `{escape(item['parent_post_id'])}`" if item.get("parent_post_id") else ""
+    remix = ""
+    if item.get("parent_post_id"):
+        remix = (" · 🔁 remix — original removed" if item.get("parent_removed") else
+                 f" · 🔁 remix of **@{escape(item.get('parent_creator') or '?')}** "
+                 f"(`{escape(item['parent_post_id'])}`)")
     return (f"{item['avatar']} **@{escape(item['creator'])}** · {escape(item['creator_name'])}{remix}  \n"
             f"{escape(item['caption']) or '<i>no caption</i>'}  \n"
             f"<small>why this: {reasons} · score {item['score']:.2f} · ❤️ {item['likes']} · 💬 {item['comments']} · "
