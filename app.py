@@ -10,7 +10,7 @@ import gradio as gr
 
 from sandbox import Sandbox
 from sandbox.social.seed import seed_world
-from sandbox.ui import cameo, create, profile, social, verify
+from sandbox.ui import cameo, create, profile, remix, social, verify
 from sandbox.ui import feed as feed_ui
 
 sb = Sandbox()
@@ -34,7 +34,7 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                 gr.LoginButton(scale=0)
     header = gr.Markdown(create.header_markdown(sb, personas[0] if personas else None))
 
-    with gr.Tabs():
+    with gr.Tabs() as tabs:
         # ------------------------------------------------------------ Create
         with gr.Tab("Create", id="create"):
             with gr.Row():
@@ -122,6 +122,37 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                 use_pick = gr.Dropdown([], label="Video to remove", scale=4)
                 delete_use_btn = gr.Button("Delete this video everywhere", variant="stop", scale=1)
 
+        # ------------------------------------------------------------ Remix
+        with gr.Tab("Remix", id="remix"):
+            with gr.Row():
+                with gr.Column():
+                    remix_post = gr.Textbox(label="Post to remix",
+                                            placeholder="p_… — or press 🔁 remix on a feed card")
+                    original = gr.Video(label="Original", autoplay=True, loop=True, interactive=False)
+                    original_md = gr.Markdown()
+                with gr.Column():
+                    remix_prompt = gr.Textbox(label="What should change?", lines=2,
+                                              max_length=sb.config.max_prompt_chars,
+                                              placeholder="e.g. a blue circle moving right on a black background")
+                    remix_mode = gr.Radio(remix.MODE_CHOICES, value="restyle", label="Mode")
+                    keep = gr.Slider(0, 1, value=0.5, step=0.05, label="How much of the original to keep")
+                    with gr.Row():
+                        remix_cameos = gr.Dropdown([], value=[], multiselect=True, max_choices=2,
+                                                   allow_custom_value=True, label="Cameo (recast)", scale=2)
+                        remix_seed = gr.Number(-1, label="Seed", precision=0, scale=1)
+                    remix_btn = gr.Button("Remix", variant="primary")
+                    remix_video = gr.Video(label="Your remix", autoplay=True, loop=True, interactive=False)
+                    remix_details = gr.JSON(label="Details", open=False)
+                    with gr.Row():
+                        remix_caption = gr.Textbox(label="Caption", max_length=300, scale=3)
+                        remix_own_policy = gr.Radio(["everyone", "friends", "nobody"], value="everyone",
+                                                    label="Who may remix yours", scale=2)
+                    remix_publish_btn = gr.Button("Publish remix")
+            gr.Markdown("### Lineage — where this video comes from and what it became")
+            with gr.Row():
+                lineage_plot = gr.Plot(show_label=False)
+                lineage_md = gr.Markdown()
+
         # ------------------------------------------------------------ Feed
         with gr.Tab("Feed", id="feed") as feed_tab:
             with gr.Row():
@@ -155,6 +186,10 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                                 like_btn = gr.Button(f"❤️ {item['likes']}", size="sm", min_width=60)
                                 less_btn = gr.Button("👎 see less", size="sm", min_width=60)
                                 report_btn = gr.Button("🚩 report", size="sm", min_width=60)
+                                if item.get("remix_allowed"):
+                                    remix_card_btn = gr.Button("🔁 remix", size="sm", min_width=60)
+                                    remix_card_btn.click(lambda pid=item["post_id"]: (pid, gr.Tabs(selected="remix")),
+                                                         None, [remix_post, tabs], api_visibility="private")
                             comment_box = gr.Textbox(placeholder="Add a comment…", show_label=False, max_length=500,
                                                      submit_btn="💬")
                     like_btn.click(feed_ui.make_card_action(sb, "like"), [user, post], None, api_visibility="private")
@@ -222,6 +257,7 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
     moderation = verify.moderation_functions(sb)
     for api_name, fn in {**social.api_functions(sb), **moderation, **cameo.api_functions(sb)}.items():
         gr.api(fn, api_name=api_name)
+    gr.api(remix.make_lineage(sb), api_name="lineage")
 
     form = [num_frames, resolution, width, height, steps, guidance, model_info, preset]
     demo.load(lambda m, a, r: create.form_for_model(sb, m, a, r), [model, aspect, resolution], form,
@@ -251,6 +287,20 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
 
     gr.on([user.change, demo.load, cameo_tab.select], cameo.usable_choices(sb), [user], cameo_pick,
           api_visibility="private")
+
+    # Remix
+    open_original = remix.make_open(sb)
+    remix_post.change(open_original, [user, remix_post], [original, original_md, lineage_plot, lineage_md],
+                      api_visibility="private")
+    gr.on([user.change, demo.load], cameo.usable_choices(sb), [user], remix_cameos, api_visibility="private")
+    remix_btn.click(remix.make_remix(sb), [user, remix_post, remix_prompt, remix_mode, keep, remix_seed, remix_cameos],
+                    [remix_video, remix_details], api_name="remix", concurrency_limit=sb.config.generation_concurrency,
+                    concurrency_id="generation")
+    remix_publish_btn.click(remix.make_publish_remix(sb), [user, remix_details, remix_caption, remix_own_policy],
+                            None,
+                            api_visibility="private").then(open_original, [user, remix_post],
+                                                           [original, original_md, lineage_plot, lineage_md],
+                                                           api_visibility="private")
 
     # Cameo
     panel = cameo.make_panel(sb)

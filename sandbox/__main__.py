@@ -14,8 +14,8 @@ def prepare() -> int:
 
     config = SandboxConfig.from_env()
     loader = ModelLoader(ModelRegistry(), config.resolved_models_dir, hardware=Hardware())
-    path = loader.prepare_embedded()
-    print(f"embedded model ready: {path}")
+    for path in loader.prepare_all_embedded():
+        print(f"embedded model ready: {path}")
     return 0
 
 

@@ -26,7 +26,7 @@ def models_dir(tmp_path_factory) -> Path:
     from sandbox.models.loader import ModelLoader
 
     path = tmp_path_factory.mktemp("models")
-    ModelLoader(ModelRegistry(), path, hardware=CPU_ONLY).prepare_embedded()
+    ModelLoader(ModelRegistry(), path, hardware=CPU_ONLY).prepare_all_embedded()
     return path
 
 

@@ -94,7 +94,9 @@ class ModelSpec:
     license: str
     description: str
     embedded: bool = False
-    builder: str | None = None
+    builder: str | None = None  # embedded, built here from code (the tiny plumbing model)
+    shipped: str | None = None  # embedded, weights committed in the repo at this path (the micro model)
+    default: bool = False  # the embedded model the app starts on
     notice: str = ""
     presets: dict[str, dict] = field(default_factory=dict)
     speed: dict = field(default_factory=dict)  # default speed options (sandbox.models.speed.SpeedConfig)
@@ -130,7 +132,8 @@ class ModelSpec:
                 default_resolution=str(s["default_resolution"]), steps=int(s["steps"]),
                 guidance=float(s["guidance"]), memory_gb=float(s["memory_gb"]),
                 license=str(meta.get("license", "unknown")), description=card.text.strip(),
-                embedded=bool(s.get("embedded", False)), builder=s.get("builder"),
+                embedded=bool(s.get("embedded", False)), builder=s.get("builder"), shipped=s.get("shipped"),
+                default=bool(s.get("default", False)),
                 notice=s.get("notice", ""), presets=dict(s.get("presets") or {}), speed=dict(s.get("speed") or {}),
             )
         except KeyError as exc:
@@ -149,7 +152,7 @@ class ModelRegistry:
         self.cards_dir = Path(cards_dir)
         self.specs: dict[str, ModelSpec] = {
             s.id: s for s in sorted((ModelSpec.from_card(p) for p in self.cards_dir.glob("*.md")),
-                                   key=lambda s: (not s.embedded, s.id))
+                                   key=lambda s: (not s.embedded, not s.default, s.id))
         }
         if not self.specs:
             raise ValueError(f"no model cards found in {self.cards_dir}")
@@ -164,7 +167,11 @@ class ModelRegistry:
 
     @property
     def embedded(self) -> ModelSpec:
+        """The embedded default (``default: true`` in its card), else the first embedded model."""
         return next(s for s in self.specs.values() if s.embedded)
+
+    def get_embedded(self) -> list[ModelSpec]:
+        return [s for s in self.specs.values() if s.embedded]
 
     def __iter__(self):
         return iter(self.specs.values())

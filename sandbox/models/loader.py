@@ -21,6 +21,8 @@ from sandbox.models.cards import ModelRegistry, ModelSpec
 from sandbox.models.placement import Hardware, Placement, PlacementConfig, choose_placement
 from sandbox.models.speed import SpeedConfig, apply_speed
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 @dataclass(frozen=True)
 class Availability:
@@ -81,19 +83,30 @@ class ModelLoader:
 
     # --- sources and availability ---
     def local_path(self, spec: ModelSpec) -> Path:
+        if spec.shipped:
+            return REPO / spec.shipped
         return self.models_dir / spec.id
 
-    def prepare_embedded(self) -> Path:
-        """Build the embedded model if it is missing (``make run`` / app start call this)."""
-        spec = self.registry.embedded
+    def prepare_embedded(self, spec: ModelSpec | None = None) -> Path:
+        """The embedded model's folder: shipped weights are checked, built ones are built if missing
+        (``make run`` / app start call this)."""
+        spec = spec or self.registry.embedded
         path = self.local_path(spec)
+        if spec.shipped:
+            if not (path / "model_index.json").is_file():
+                raise ModelUnavailable(f"{spec.label}: its weights are missing from {spec.shipped}; rebuild them "
+                                       "with `python -m sandbox.models.micro train`")
+            return path
         builder = importlib.import_module(spec.builder or "sandbox.models.tiny")
         if not builder.is_built(path):
             builder.build(path)
         return path
 
+    def prepare_all_embedded(self) -> list[Path]:
+        return [self.prepare_embedded(s) for s in self.registry.get_embedded() if self.availability(s).available]
+
     def source(self, spec: ModelSpec) -> str:
-        return str(self.prepare_embedded()) if spec.embedded else spec.repo_id
+        return str(self.prepare_embedded(spec)) if spec.embedded else spec.repo_id
 
     def is_cached(self, spec: ModelSpec) -> bool:
         if spec.embedded:
@@ -104,6 +117,9 @@ class ModelLoader:
         return isinstance(hit, str)
 
     def availability(self, spec: ModelSpec) -> Availability:
+        if spec.shipped and not (self.local_path(spec) / "model_index.json").is_file():
+            return Availability(False, f"{spec.label}: weights missing from {spec.shipped} "
+                                       "(`python -m sandbox.models.micro train` rebuilds them)")
         if spec.embedded:
             return Availability(True)
         if not self.is_cached(spec) and hub_offline():
@@ -123,12 +139,12 @@ class ModelLoader:
         for spec in self.registry:
             if not spec.embedded and self.is_cached(spec) and self.availability(spec).available:
                 return spec
-        return self.registry.embedded
+        return next(s for s in self.registry.get_embedded() if self.availability(s).available)
 
     # --- sizes and placement ---
     def model_bytes(self, spec: ModelSpec) -> int:
         if spec.embedded:
-            return sum(p.stat().st_size for p in self.prepare_embedded().rglob("*.safetensors"))
+            return sum(p.stat().st_size for p in self.prepare_embedded(spec).rglob("*.safetensors"))
         return int(spec.memory_gb * 1e9)
 
     def placement(self, spec: ModelSpec) -> Placement:
