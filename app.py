@@ -9,13 +9,17 @@ from __future__ import annotations
 import gradio as gr
 
 from sandbox import Sandbox
+from sandbox.errors import ModelUnavailable
 from sandbox.social.seed import seed_world
 from sandbox.ui import cameo, create, profile, remix, social, verify
 from sandbox.ui import feed as feed_ui
 
 sb = Sandbox()
 default_model = sb.loader.default_model()
-sb.loader.load(default_model)  # load once at start: the first request should not pay for it
+try:
+    sb.loader.load(default_model)  # load once at start: the first request should not pay for it
+except ModelUnavailable as exc:  # say it at start; every other tab keeps working, /generate says it again
+    print(f"WARNING: {exc}", flush=True)
 seed_world(sb)  # personas mode: a few demo posts so the feed is never empty
 personas = sb.identity.persona_handles()
 d_width, d_height = default_model.size.for_aspect(default_model.resolutions[default_model.default_resolution],

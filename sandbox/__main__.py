@@ -20,11 +20,22 @@ def prepare() -> int:
 
 
 def doctor() -> int:
+    from sandbox.config import SandboxConfig
     from sandbox.context import Sandbox
+    from sandbox.errors import SandboxError
+    from sandbox.store.db import DatabaseUnavailable
 
     problems = 0
-    sb = Sandbox()
-    print(f"data folder   {sb.config.data_dir.resolve()}")
+    config = SandboxConfig.from_env()
+    print(f"data folder   {config.data_dir.resolve()}")
+    try:
+        sb = Sandbox(config)
+    except DatabaseUnavailable as exc:
+        print(f"database      PROBLEM: {exc}")
+        return 1
+    media = sb.media.writable()
+    problems += media is not None
+    print(f"media folder  {sb.media.root.resolve()} · " + ("writable" if media is None else f"PROBLEM: {media}"))
     integrity = sb.db.integrity_check()
     problems += integrity != "ok"
     print(f"database      {sb.db.backend} · integrity {integrity}")
@@ -36,6 +47,12 @@ def doctor() -> int:
         a = sb.loader.availability(spec)
         print(f"model         {spec.id:<18} {'available' if a.available else 'unavailable: ' + a.reason}")
     print(f"default       {sb.model_status()}")
+    try:
+        sb.loader.load(sb.loader.default_model())
+        print("loads         yes")
+    except SandboxError as exc:
+        problems += 1
+        print(f"loads         PROBLEM: {exc}")
     return 1 if problems else 0
 
 

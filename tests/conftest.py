@@ -124,3 +124,16 @@ def upload(clips, tmp_path):
         return Path(shutil.copyfile(clips[kind], dest))
 
     return copy
+
+
+# ---------------------------------------------------------------- reliability report
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    from tests.reliability.report import table
+
+    text = table()
+    if text:
+        terminalreporter.write_sep("=", "reliability: what was tried and survived")
+        terminalreporter.write_line(text)
+        out = REPO / "test-artifacts"
+        out.mkdir(exist_ok=True)
+        (out / "reliability.md").write_text(text + "\n")

@@ -71,9 +71,10 @@ class CameoService:
         posts.published_hooks.append(self.record_post_uses)
 
     # ------------------------------------------------------------------ create
-    def create(self, owner_id: str, video: Path | str, challenge: str = "") -> dict:
+    def create(self, owner_id: str, video: Path | str, challenge: str = "", delete_upload: bool = False) -> dict:
         """Verify the clip at ``video`` and, if it passes, make it the owner's cameo (policy: only me).
-        The upload is deleted afterwards unless ``keep_uploads``. A rejected clip stores only the reasons."""
+        ``delete_upload``: the caller owns the file (an upload) and wants it gone afterwards — the raw clip is
+        not kept unless ``keep_uploads``. A rejected clip stores only the reasons."""
         with self.db.session() as s:
             existing = live_cameo(s, owner_id)
             if existing is not None:
@@ -87,8 +88,8 @@ class CameoService:
             kept = self.private.write(video.suffix or ".mp4", lambda p: shutil.copyfile(video, p)) \
                 if self.config.keep_uploads else None
         finally:
-            if not self.config.keep_uploads and video.is_file():
-                video.unlink(missing_ok=True)  # the raw clip is not kept
+            if delete_upload and video.is_file():
+                video.unlink(missing_ok=True)  # the raw clip is not kept (a private copy is, if configured)
         shas = [self.private.put_bytes(png_bytes(c), ".png") for c in report.crops] if report.passed else []
         try:
             with self.db.session() as s:

@@ -205,9 +205,11 @@ class ModelLoader:
             kwargs["transformer"] = self._load_offloaded_component(spec, source, "transformer", placement)
         try:
             return pipeline_cls.from_pretrained(source, **kwargs)
-        except OSError as exc:  # not cached / unreachable: name the model and how to fetch it
-            raise ModelUnavailable(f"could not load {spec.label} ({spec.repo_id}): {exc.__class__.__name__}; "
-                                   f"fetch it with {fetch_hint(spec)}") from exc
+        except Exception as exc:  # not cached, unreachable, damaged: name the model and how to get it back
+            hint = ("rebuild it with `python -m sandbox prepare`" if spec.builder else
+                    "restore its folder from git" if spec.shipped else f"fetch it with {fetch_hint(spec)}")
+            raise ModelUnavailable(f"could not load {spec.label} ({spec.repo_id}): {exc.__class__.__name__}: "
+                                   f"{str(exc)[:160]}; {hint}") from exc
 
     def _load_lora(self, spec: ModelSpec, pipe, lora: dict) -> None:
         """A preset's LoRA through diffusers ``load_lora_weights`` (Hub repo or a folder next to the model)."""

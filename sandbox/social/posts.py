@@ -147,7 +147,8 @@ class PostService:
             return {"post_id": post.id, "see_less": True}
 
     def delete(self, actor_id: str, post_id: str) -> dict:
-        """Delete your own post (admins may delete any). Its media file goes when nothing else uses it."""
+        """Delete your own post (admins may delete any), and the draft it was published from: a URL that was
+        public must stop working. The file goes unless another live post shows the same video."""
         with self.db.session() as s:
             post = s.get(Post, post_id or "")
             actor = s.get(User, actor_id)
@@ -157,6 +158,8 @@ class PostService:
                 raise PermissionDenied("you can only delete your own posts")
             post.deleted = True
             sha = post.media_sha256
+            if post.draft_id and (draft := s.get(Draft, post.draft_id)) is not None:
+                s.delete(draft)
         release_media(self.db, self.media, sha)
         self.changed()
         return {"post_id": post_id, "deleted": True}

@@ -8,9 +8,21 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sandbox.store.schema import Base
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened (corrupt file, server down, wrong URL): said at start, not later."""
+
+
+def redact(url: str) -> str:
+    """The URL without its password."""
+    import re
+
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -35,7 +47,13 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = self._create_engine(url)
-        Base.metadata.create_all(self.engine)
+        try:
+            Base.metadata.create_all(self.engine)
+        except SQLAlchemyError as exc:
+            self.engine.dispose()
+            why = getattr(exc, "orig", None) or exc
+            raise DatabaseUnavailable(f"the database {redact(url)} cannot be opened ({why}): restore a backup, or "
+                                      "move the file away to start fresh") from exc
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @staticmethod

@@ -61,12 +61,26 @@ class MediaStore:
         return sha
 
     def write(self, ext: str, writer: Callable[[Path], None]) -> str:
-        """Run ``writer(tmp_path)`` and commit the file it wrote. Nothing is left behind if it fails."""
-        with self.temp_path(ext) as tmp:
-            writer(tmp)
-            if tmp.stat().st_size == 0:
-                raise SandboxError("the media writer produced an empty file; nothing was saved")
-            return self.commit(tmp, ext)
+        """Run ``writer(tmp_path)`` and commit the file it wrote. Nothing is left behind if it fails; a full
+        disk or an unwritable folder is said plainly."""
+        try:
+            with self.temp_path(ext) as tmp:
+                writer(tmp)
+                if tmp.stat().st_size == 0:
+                    raise SandboxError("the media writer produced an empty file; nothing was saved")
+                return self.commit(tmp, ext)
+        except OSError as exc:
+            raise SandboxError(f"could not write to the media folder {self.root} ({exc.strerror or exc}): free disk "
+                               "space or fix its permissions; nothing was saved") from exc
+
+    def writable(self) -> str | None:
+        """None when a file can be written here, else why not (for ``python -m sandbox doctor``)."""
+        try:
+            self.put_bytes(b"ok", ".probe")
+            self.delete(hashlib.sha256(b"ok").hexdigest(), ".probe")
+            return None
+        except SandboxError as exc:
+            return str(exc)
 
     def put_bytes(self, data: bytes, ext: str) -> str:
         return self.write(ext, lambda p: p.write_bytes(data))

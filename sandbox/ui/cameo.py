@@ -72,12 +72,19 @@ def make_create(sb: Sandbox):
         if not video:
             raise gr.Error("record a clip with the webcam or upload one first (3–15 s, your face only)")
         progress(0.2, desc="checking the clip")
-        result = sb.cameos.create(actor.id, video, challenge or "")
+        result = sb.cameos.create(actor.id, video, challenge or "", delete_upload=is_upload(video))
         head = ("### ✅ Your cameo is ready — it is private (only you) until you share it below"
                 if result["status"] == "verified" else "### ❌ Not accepted — fix the lines marked ❌ and record again")
         return f"{head}\n{result['report']}", result
 
     return create_cameo
+
+
+def is_upload(path: str) -> bool:
+    """Only files in Gradio's upload folder are ours to delete after processing."""
+    from gradio.utils import get_upload_folder
+
+    return Path(path).resolve().is_relative_to(Path(get_upload_folder()).resolve())
 
 
 def sample_clip(kind: str = "live") -> str:

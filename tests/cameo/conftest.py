@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+
 def make_cameo(sb, handle: str, upload, policy: str = "everyone", **settings) -> str:
     owner = sb.identity.actor(handle, None)
     created = sb.cameos.create(owner.id, upload("live"))

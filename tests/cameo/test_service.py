@@ -32,7 +32,8 @@ def media_files(sb) -> set[str]:
 def test_create_keeps_references_privately_and_deletes_the_upload(sb, upload):
     ana = sb.identity.actor("ana", None)
     clip = upload("live")
-    created = sb.cameos.create(ana.id, clip, challenge="Turn your head left, then right; then say: 1 2 3")
+    created = sb.cameos.create(ana.id, clip, challenge="Turn your head left, then right; then say: 1 2 3",
+                               delete_upload=True)
     assert created["status"] == "verified"
     assert not clip.exists(), "the raw upload is deleted after processing"
     mine = sb.cameos.mine(ana.id)
