@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test setup model bench notebooks lint system-deps clean
+.PHONY: run test setup model bench notebooks lint system-deps space-check clean
 
 ## make run: set up .venv, build the embedded model if missing, start the app on http://127.0.0.1:7860
 run: setup model
@@ -42,6 +42,10 @@ bench: $(VENV)/.dev model
 notebooks: $(VENV)/.dev model
 	$(BIN)/python -m pip install -q jupyterlab
 	SANDBOX_MODELS_DIR=$(CURDIR)/data/models $(BIN)/jupyter lab notebooks/
+
+## make space-check: README front matter is a valid Space config, and app.py starts with only requirements.txt
+space-check: $(VENV)/.deps
+	$(BIN)/python scripts/space_check.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -23,7 +23,7 @@ except ModelUnavailable as exc:  # say it at start; every other tab keeps workin
 seed_world(sb)  # personas mode: a few demo posts so the feed is never empty
 personas = sb.identity.persona_handles()
 d_width, d_height = default_model.size.for_aspect(default_model.resolutions[default_model.default_resolution],
-                                                  "landscape 16:9")
+                                                  default_model.default_aspect)
 
 with gr.Blocks(title="sandbox — every video is AI-made") as demo:
     # ---------------------------------------------------------------- header
@@ -52,7 +52,7 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
                     negative_prompt = gr.Textbox("", label="Negative prompt", placeholder="what to avoid")
                     with gr.Row():
                         model = gr.Dropdown(create.model_choices(sb), value=default_model.id, label="Model", scale=2)
-                        aspect = gr.Radio(create.ASPECT_NAMES, value="landscape 16:9", label="Aspect")
+                        aspect = gr.Radio(create.ASPECT_NAMES, value=default_model.default_aspect, label="Aspect")
                         resolution = gr.Dropdown(list(default_model.resolutions),
                                                  value=default_model.default_resolution, label="Resolution")
                     model_info = gr.Markdown()

@@ -58,7 +58,7 @@ def speed_section(models_dir: Path) -> list[tuple[str, float, float]]:
     from sandbox.models.speed import SpeedConfig
 
     loader = ModelLoader(ModelRegistry(), models_dir, hardware=Hardware())
-    tiny = loader.registry.embedded
+    tiny = loader.registry.get("tiny-wan-vace")
     req = resolve_defaults(GenerationRequest(**SPEED_INPUTS), tiny)
 
     def once(loaded) -> float:

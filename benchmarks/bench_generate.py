@@ -39,7 +39,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="sandbox-bench-"))
     models_dir = REPO / "data" / "models"
     sb = Sandbox(SandboxConfig(data_dir=tmp / "inproc", models_dir=models_dir), hardware=Hardware())
-    spec = sb.registry.embedded
+    spec = sb.loader.default_model()
     req = resolve_defaults(GenerationRequest(**INPUTS), spec)
     loaded = sb.loader.load(spec)
     pipe = loaded.pipe

@@ -40,7 +40,7 @@ class GenerationRequest:
 
 def resolve_defaults(request: GenerationRequest, spec: ModelSpec) -> GenerationRequest:
     """Fill every ``None`` from the card and draw a seed when ``seed < 0``."""
-    width, height = spec.size.for_aspect(spec.resolutions[spec.default_resolution], "landscape 16:9")
+    width, height = spec.size.for_aspect(spec.resolutions[spec.default_resolution], spec.default_aspect)
     preset = spec.presets.get(request.preset or "", {})
     return replace(
         request,

@@ -97,6 +97,7 @@ class ModelSpec:
     builder: str | None = None  # embedded, built here from code (the tiny plumbing model)
     shipped: str | None = None  # embedded, weights committed in the repo at this path (the micro model)
     default: bool = False  # the embedded model the app starts on
+    default_aspect: str = "landscape 16:9"
     notice: str = ""
     presets: dict[str, dict] = field(default_factory=dict)
     speed: dict = field(default_factory=dict)  # default speed options (sandbox.models.speed.SpeedConfig)
@@ -108,6 +109,9 @@ class ModelSpec:
         if self.default_resolution not in self.resolutions:
             raise ValueError(f"model card {self.id!r}: `default_resolution` {self.default_resolution!r} "
                              f"is not one of `resolutions` {list(self.resolutions)}")
+        if self.default_aspect not in ASPECTS:
+            raise ValueError(f"model card {self.id!r}: `default_aspect` must be one of {list(ASPECTS)} "
+                             f"but is {self.default_aspect!r}")
         if self.frames.check(self.frames.default):
             raise ValueError(f"model card {self.id!r}: {self.frames.check(self.frames.default)}")
 
@@ -133,7 +137,7 @@ class ModelSpec:
                 guidance=float(s["guidance"]), memory_gb=float(s["memory_gb"]),
                 license=str(meta.get("license", "unknown")), description=card.text.strip(),
                 embedded=bool(s.get("embedded", False)), builder=s.get("builder"), shipped=s.get("shipped"),
-                default=bool(s.get("default", False)),
+                default=bool(s.get("default", False)), default_aspect=s.get("default_aspect", "landscape 16:9"),
                 notice=s.get("notice", ""), presets=dict(s.get("presets") or {}), speed=dict(s.get("speed") or {}),
             )
         except KeyError as exc:

@@ -16,7 +16,7 @@ from tests.conftest import CPU_ONLY, REPO
 
 
 def _frames(loader: ModelLoader, seed: int = 7) -> np.ndarray:
-    spec = loader.registry.embedded
+    spec = loader.registry.get("tiny-wan-vace")
     req = resolve_defaults(GenerationRequest(prompt="a red circle moving right", seed=seed, num_frames=9,
                                              width=64, height=64, steps=3), spec)
     return run_pipeline(loader.load(spec), req)
@@ -34,7 +34,7 @@ def test_disk_offload_gives_the_same_frames_as_plain_cpu(models_dir, tmp_path):
     plain = ModelLoader(ModelRegistry(), models_dir, hardware=CPU_ONLY)
     budget = PlacementConfig(max_memory={"cpu": 50_000}, offload_folder=tmp_path / "offload")
     offloaded = ModelLoader(ModelRegistry(), models_dir, budget, hardware=CPU_ONLY)
-    assert offloaded.placement(offloaded.registry.embedded).kind == "disk_offload"
+    assert offloaded.placement(offloaded.registry.get("tiny-wan-vace")).kind == "disk_offload"
     a, b = _frames(plain), _frames(offloaded)
     assert list((tmp_path / "offload").rglob("*.dat")), "weights really went to disk"
     assert np.abs(a.astype(int) - b.astype(int)).max() <= 1

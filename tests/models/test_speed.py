@@ -24,7 +24,7 @@ def test_parse_and_validate():
 @pytest.mark.parametrize("spec", ["cache=first_block", "cache=pab", "layerwise_casting=bfloat16", "vae_slicing"])
 def test_speed_options_keep_the_picture(models_dir, spec):
     loader = ModelLoader(ModelRegistry(), models_dir, hardware=CPU_ONLY)
-    tiny = loader.registry.embedded
+    tiny = loader.registry.get("tiny-wan-vace")
     req = resolve_defaults(GenerationRequest(prompt="a red circle", seed=3, num_frames=9, width=64, height=64,
                                              steps=6), tiny)
     plain = run_pipeline(loader.load(tiny), req).astype(float)

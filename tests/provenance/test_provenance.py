@@ -136,7 +136,7 @@ def test_generated_videos_carry_the_mark(sb):
     from sandbox.generation.service import run_pipeline
 
     result = _draft(sb, seed=3)
-    spec = sb.registry.embedded
+    spec = sb.loader.default_model()
     from sandbox.generation.request import resolve_defaults
 
     req = resolve_defaults(GenerationRequest(prompt="a red circle moving right", seed=3, **VIDEO), spec)

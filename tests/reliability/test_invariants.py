@@ -8,7 +8,7 @@ import shutil
 
 import hypothesis.strategies as st
 from hypothesis import HealthCheck, settings
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from sqlalchemy import select
 
 from sandbox.cameo.consent import POLICIES, use_refusal
@@ -146,8 +146,7 @@ class SandboxMachine(RuleBasedStateMachine):
 
 def test_invariants_hold_under_random_sequences(models_dir, clips, tmp_path):
     SandboxMachine.models_dir, SandboxMachine.clip, SandboxMachine.tmp = models_dir, clips["live"], tmp_path
-    run = settings(max_examples=6, stateful_step_count=14, deadline=None,
-                   suppress_health_check=list(HealthCheck))(SandboxMachine.TestCase)
-    run().runTest()
+    run_state_machine_as_test(SandboxMachine, settings=settings(
+        max_examples=6, stateful_step_count=14, deadline=None, suppress_health_check=list(HealthCheck)))
     record("invariants", f"random action sequences ({STATS['steps']} actions, {STATS['refused']} refused), "
            "invariants checked after each", STATS["checks"], STATS["checks"])

@@ -76,7 +76,7 @@ def evaluate(model_dir: Path, samples: int = 48, steps: int = STEPS, guidance: f
         restyle["direction"] += a.direction == scene.direction
     # reference: a sprite given as reference image shows up (skin-coloured pixels), without it it does not
     with_ref, without = [], []
-    for i, scene in enumerate(held_out[:8]):
+    for i, scene in enumerate(held_out[:min(8, samples)]):
         face = random_sprite(np.random.default_rng(i), int(size * 0.4))
         prompt = caption(Scene("white", "face", scene.direction, scene.background))
         with_ref.append(skin_fraction(generate(pipe, prompt, 3000 + i, size, frames, steps, guidance,
