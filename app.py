@@ -286,6 +286,7 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
     ).success(my_drafts, [user], drafts, api_name="refresh_drafts", api_visibility="private")
     cancel_btn.click(None, cancels=[generate_event], api_visibility="private")
     generate_event.success(lambda d: d["draft_id"], details, draft_id, api_visibility="private")
+    user.change(lambda: ("", None, None), None, [draft_id, video, details], api_visibility="private")  # not theirs
     publish_btn.click(profile.make_publish(sb), [user, draft_id, caption, remix_policy], None,
                       api_visibility="private")
 
@@ -349,10 +350,10 @@ with gr.Blocks(title="sandbox — every video is AI-made") as demo:
 
     # Verify and reports
     verify_btn.click(verify.make_verify(sb), [user, verify_file], [verify_summary, verify_report], api_name="verify")
-    gr.on([reports_tab.select, user.change], moderation["reports"], [user], reports_table, api_visibility="private")
+    reports_view = verify.make_reports_view(sb)
+    gr.on([reports_tab.select, user.change], reports_view, [user], reports_table, api_visibility="private")
     resolve_btn.click(moderation["resolve_report"], [user, report_id, report_action], None,
-                      api_visibility="private").then(moderation["reports"], [user], reports_table,
-                                                     api_visibility="private")
+                      api_visibility="private").then(reports_view, [user], reports_table, api_visibility="private")
 
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from sandbox.errors import ModelUnavailable, SandboxError
 from sandbox.generation.request import GenerationRequest, check_inputs, resolve_defaults
-from sandbox.generation.video import encode_mp4, to_uint8
+from sandbox.generation.video import encode_mp4, to_uint8, upscale_for_display
 from sandbox.generation.zerogpu import gpu_duration, gpu_task
 from sandbox.models.cards import ModelSpec
 from sandbox.models.loader import LoadedPipeline, ModelLoader
@@ -128,6 +128,7 @@ class GenerationService:
                parent: Path | None = None) -> tuple[str, np.ndarray]:
         """Frame hooks (the watermark), then encode and sign: every video the sandbox writes goes through
         here. Returns the content hash and the frames as written."""
+        frames = upscale_for_display(to_uint8(frames))
         for hook in self.frame_hooks:
             frames = hook(frames, claims)
         return self.encode(frames, fps, claims, parent), frames

@@ -19,6 +19,23 @@ def to_uint8(frames: np.ndarray) -> np.ndarray:
     return frames
 
 
+DISPLAY_MIN_SIDE = 64
+
+
+def upscale_for_display(frames: np.ndarray, min_side: int = DISPLAY_MIN_SIDE) -> np.ndarray:
+    """Tiny videos (the micro model makes 32×32) are stored upscaled by a whole factor, nearest-neighbour,
+    so that players show crisp pixels and the watermark stays legible. Larger videos pass unchanged.
+
+    >>> upscale_for_display(np.zeros((2, 32, 48, 3), np.uint8)).shape
+    (2, 64, 96, 3)
+    """
+    short = min(frames.shape[1:3])
+    factor = -(-min_side // short)
+    if factor <= 1:
+        return frames
+    return frames.repeat(factor, axis=1).repeat(factor, axis=2)
+
+
 def encode_mp4(frames: np.ndarray, path: Path, fps: int, crf: int = 18) -> None:
     """Write ``frames`` (T, H, W, 3) uint8 to ``path`` as H.264/yuv420p."""
     import imageio_ffmpeg

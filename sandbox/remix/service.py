@@ -104,9 +104,9 @@ class RemixService:
                 else []
             cameo_rows = [s.get(Cameo, c) for c in original.cameo_ids] + extra
             owners = [s.get(User, c.owner_id) for c in cameo_rows]
-        frames = read_frames(original.path)
-        h, w = frames.shape[1:3]
         spec = self.generation.loader.registry.get(model) if model else self.generation.loader.default_model()
+        frames = fit_to_model(read_frames(original.path), spec)
+        h, w = frames.shape[1:3]
         if num_frames is None and mode != "extend" and spec.frames.check(len(frames)) is None:
             num_frames = len(frames)  # same length as the original when the model can make it
         request = GenerationRequest(prompt=prompt, seed=int(seed), num_frames=num_frames, width=w, height=h,
@@ -182,6 +182,18 @@ class RemixService:
                 return out
 
             return {"post": node(post), "ancestors": ancestors, "descendants": children(post)}
+
+
+def fit_to_model(frames: np.ndarray, spec) -> np.ndarray:
+    """The original at the model's default size for its aspect (stored videos may be upscaled for display)."""
+    import cv2
+
+    h, w = frames.shape[1:3]
+    aspect = "square 1:1" if w == h else ("landscape 16:9" if w > h else "portrait 9:16")
+    tw, th = spec.size.for_aspect(spec.resolutions[spec.default_resolution], aspect)
+    if (tw, th) == (w, h):
+        return frames
+    return np.stack([cv2.resize(f, (tw, th), interpolation=cv2.INTER_AREA) for f in frames])
 
 
 def remix_allowed(s: Session, actor_id: str, post: Post) -> bool:

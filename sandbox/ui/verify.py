@@ -38,3 +38,17 @@ def moderation_functions(sb: Sandbox) -> dict:
         return sb.reports.resolve(acting_user(sb, user, request).id, int(report_id), action)
 
     return {fn.__name__: user_errors(fn) for fn in (report, reports, resolve_report)}
+
+
+def make_reports_view(sb: Sandbox):
+    """The Reports tab's table: the queue for admins, a plain note for everyone else (no error toast on
+    every persona switch)."""
+
+    @user_errors
+    def reports_view(user: str, request: gr.Request = None):
+        actor = acting_user(sb, user, request)
+        if not actor.is_admin:
+            return {"note": "only admins review reports — switch to the persona @mod"}
+        return sb.reports.queue(actor.id)
+
+    return reports_view

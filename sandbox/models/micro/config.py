@@ -14,8 +14,8 @@ class MicroConfig:
     # --- VAE (AutoencoderKLWan: 4x spatial, 4x temporal) ---
     z_dim: int = 8
     vae_base_dim: int = 16
-    vae_steps: int = 700
-    vae_batch: int = 8
+    vae_steps: int = 1000
+    vae_batch: int = 6
     vae_lr: float = 1e-3
     # --- text encoder + VACE transformer ---
     layers: int = 4

@@ -78,7 +78,9 @@ def vae_stage(pipe, config: MicroConfig, scenes: list[Scene], rng: np.random.Gen
         for _ in range(config.vae_batch):
             scene = random_scene(rng, scenes)
             face = random_sprite(rng, int(config.size * 0.4)) if rng.random() < 0.15 else None
-            clips.append(to_tensor(make_clip(scene, config.size, 5, rng, face=face)))
+            # full-length clips: the Wan VAE encodes time in chunks of 4 frames with a causal cache, and a chunk
+            # it never trained on decodes to mush
+            clips.append(to_tensor(make_clip(scene, config.size, config.frames, rng, face=face)))
         x = torch.cat(clips)
         posterior = vae.encode(x).latent_dist
         recon = vae.decode(posterior.sample()).sample
