@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 INPUTS = {"prompt": "a red circle moving right on a blue background", "seed": 1, "num_frames": 33,
-          "width": 128, "height": 128, "steps": 20}
+          "width": 128, "height": 128, "steps": 20, "model": "tiny-wan-vace"}  # comparable with earlier runs
 ROUNDS = 5
 
 
@@ -39,7 +39,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="sandbox-bench-"))
     models_dir = REPO / "data" / "models"
     sb = Sandbox(SandboxConfig(data_dir=tmp / "inproc", models_dir=models_dir), hardware=Hardware())
-    spec = sb.loader.default_model()
+    spec = sb.registry.get(INPUTS["model"])
     req = resolve_defaults(GenerationRequest(**INPUTS), spec)
     loaded = sb.loader.load(spec)
     pipe = loaded.pipe

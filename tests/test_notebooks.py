@@ -21,4 +21,5 @@ def test_notebook_runs(path, tmp_path, models_dir, monkeypatch):
 
 def test_there_is_a_walkthrough_per_built_component():
     names = {p.stem.split("_", 1)[1] for p in NOTEBOOKS}
-    assert {"models_and_sharding", "prompt_to_video", "cameo", "remix", "feed_ranking", "provenance"} <= names
+    assert {"models_and_sharding", "prompt_to_video", "cameo", "remix", "feed_ranking", "provenance",
+            "micro_model"} <= names

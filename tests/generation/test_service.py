@@ -30,7 +30,7 @@ def test_generate_writes_a_browser_playable_mp4_and_a_draft(sb):
     with sb.db.session() as s:
         draft = s.get(Draft, result.draft_id)
         assert draft.user_id == ana.id and draft.seed == 3
-        assert draft.model_id == "sandbox-local/tiny-wan-vace" and draft.model_revision == "local"
+        assert draft.model_id == "sandbox-local/micro-wan-vace" and draft.model_revision == "local"
         assert draft.request["num_frames"] == 9
     assert set(result.timings) == {"load_s", "pipeline_s", "encode_s", "total_s"}
 

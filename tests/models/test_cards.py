@@ -17,8 +17,8 @@ def test_registry_reads_every_card_with_huggingface_hub():
     repo_ids = {s.repo_id: s.pipeline_class for s in reg}
     for repo_id, cls in REQUIRED.items():
         assert repo_ids[repo_id] == cls
-    assert reg.embedded.id == "tiny-wan-vace"
-    assert next(iter(reg.specs)) == "tiny-wan-vace", "the embedded default is listed first"
+    assert reg.embedded.id == "micro-wan-vace"
+    assert list(reg.specs)[:2] == ["micro-wan-vace", "tiny-wan-vace"], "embedded first, the default before all"
     vace = reg.get("Wan-AI/Wan2.1-VACE-1.3B-diffusers")
     assert set(vace.tasks) == {"t2v", "r2v", "v2v"}
     assert vace.license == "apache-2.0"

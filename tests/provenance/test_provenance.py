@@ -11,7 +11,7 @@ from sandbox.provenance.watermark import apply_watermark
 from sandbox.store.schema import Draft, ModerationDecision
 from tests.conftest import make_post
 
-VIDEO = {"num_frames": 9, "width": 96, "height": 64, "steps": 2}
+VIDEO = {"num_frames": 9, "width": 64, "height": 64, "steps": 2}
 
 
 def _draft(sb, handle="ana", prompt="a red circle moving right", seed=1, **kw):
@@ -24,7 +24,7 @@ def test_every_video_is_signed_and_verifies(sb):
     report = sb.provenance.credentials.read(result.video_path)
     assert report.has_manifest and report.valid and report.signed_here and not report.altered
     assert report.ai_generated
-    assert report.claims["model"] == "sandbox-local/tiny-wan-vace" and report.claims["creator"] == "@ana"
+    assert report.claims["model"] == "sandbox-local/micro-wan-vace" and report.claims["creator"] == "@ana"
     import hashlib
 
     assert report.claims["prompt_sha256"] == hashlib.sha256(b"a red circle moving right").hexdigest()

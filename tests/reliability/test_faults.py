@@ -23,7 +23,8 @@ from tests.app_server import REPO, AppServer
 from tests.conftest import SMALL_VIDEO
 from tests.reliability.report import record
 
-SLOW = {"prompt": "a slow one", "num_frames": 33, "width": 128, "height": 128, "steps": 40, "seed": 5}
+SLOW = {"prompt": "a slow one", "num_frames": 33, "width": 128, "height": 128, "steps": 40, "seed": 5,
+        "model": "tiny-wan-vace"}  # the bigger embedded model: a generation long enough to kill in the middle
 
 
 def rows_point_to_files(data: Path) -> tuple[int, int]:
@@ -74,7 +75,7 @@ def test_full_disk_is_a_clear_error_and_leaves_nothing(sb):
         ana = sb.identity.actor("ana", None)
         with pytest.raises(SandboxError, match=r"could not write to the media folder.*No space left"):
             sb.generation.generate(ana.id, GenerationRequest(prompt="too big", seed=1, num_frames=17, width=128,
-                                                             height=128, steps=1))
+                                                             height=128, steps=1, model="tiny-wan-vace"))
         with sb.db.session() as s:
             assert s.scalar(select(Draft)) is None
         assert list(media.iterdir()) == [], "no half-written file"

@@ -23,7 +23,7 @@ def test_generate_with_only_a_prompt(client):
     info = probe(video)
     assert (info["codec"], info["pix_fmt"]) == ("h264", "yuv420p")
     assert details["draft_id"].startswith("d_")
-    assert details["model"] == "sandbox-local/tiny-wan-vace"
+    assert details["model"] == "sandbox-local/micro-wan-vace"
     assert {"seed", "timings"} <= set(details)
 
 

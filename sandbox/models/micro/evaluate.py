@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sandbox.models.micro.analysis import analyse
-from sandbox.models.micro.data import COLORS, Scene, caption, make_clip, random_sprite, split_scenes
+from sandbox.models.micro.analysis import analyse, nearest_color
+from sandbox.models.micro.data import BACKGROUNDS, COLORS, Scene, caption, make_clip, random_sprite, split_scenes
 from sandbox.models.micro.train import RECIPE_NAME, reference_image
 
 STEPS, GUIDANCE = 16, 4.0
@@ -51,7 +51,7 @@ def evaluate(model_dir: Path, samples: int = 48, steps: int = STEPS, guidance: f
     pipe = WanVACEPipeline.from_pretrained(model_dir)
     pipe.set_progress_bar_config(disable=True)
     t0 = time.perf_counter()
-    hits = {"colour": 0, "shape": 0, "direction": 0}
+    hits = {"colour": 0, "shape": 0, "direction": 0, "background": 0}
     rows = []
     for i, scene in enumerate(held_out):
         a = analyse(generate(pipe, caption(scene), 1000 + i, size, frames, steps, guidance))
@@ -59,6 +59,7 @@ def evaluate(model_dir: Path, samples: int = 48, steps: int = STEPS, guidance: f
         hits["colour"] += a.color == scene.color
         hits["shape"] += a.shape == scene.shape
         hits["direction"] += a.direction == scene.direction
+        hits["background"] += nearest_color(np.array(a.background, float), BACKGROUNDS) == scene.background
         rows.append(row)
     seconds = time.perf_counter() - t0
     # restyle: follow a held-out clip's motion, take the colour from the prompt
@@ -87,6 +88,7 @@ def evaluate(model_dir: Path, samples: int = 48, steps: int = STEPS, guidance: f
         "colour_accuracy": round(hits["colour"] / len(held_out), 3),
         "shape_accuracy": round(hits["shape"] / len(held_out), 3),
         "direction_accuracy": round(hits["direction"] / len(held_out), 3),
+        "background_accuracy": round(hits["background"] / len(held_out), 3),
         "restyle_colour_accuracy": round(restyle["colour"] / n_restyle, 3),
         "restyle_direction_kept": round(restyle["direction"] / n_restyle, 3),
         "reference_skin_fraction": {"with_reference": round(float(np.mean(with_ref)), 4),
