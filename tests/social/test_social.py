@@ -89,7 +89,7 @@ def test_delete_own_post_only(sb_any):
     sb.posts.delete(uid(sb, "ana"), post)
     with pytest.raises(NotFound):
         sb.posts.like(uid(sb, "ben"), post)
-    assert sb.media.all_files(), "the draft still holds its video"
+    assert sb.media.all_files() == [], "its draft goes too: the URL that was public stops working"
 
 
 def test_invites_and_signup(sb_any):

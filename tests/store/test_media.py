@@ -22,7 +22,7 @@ def test_failed_writer_leaves_nothing(tmp_path):
         path.write_bytes(b"half")
         raise OSError("no space left on device")
 
-    with pytest.raises(OSError):
+    with pytest.raises(SandboxError, match="no space left on device"):
         store.write(".mp4", writer)
     assert list(tmp_path.rglob("*")) == []
 

@@ -50,7 +50,7 @@ def test_keyword_parameters_and_acting_as_a_persona(client):
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"prompt": ""}, "`prompt` is empty"),
     ({"prompt": "x" * 600}, "at most 500 characters"),
-    ({"prompt": "x", "num_frames": 18}, r"4k\+1"),
+    ({"prompt": "x", "num_frames": 14}, r"4k\+1"),
     ({"prompt": "x", "width": 70}, "divisible by 16"),
     ({"prompt": "x", "model": "wan2.1-vace-1.3b"}, "hf download Wan-AI/Wan2.1-VACE-1.3B-diffusers"),
     ({"prompt": "x", "user": "mallory"}, "mallory is not in the list of choices"),

@@ -66,6 +66,20 @@ class Journey:
         self.page.get_by_label(label, exact=True).click()
         self.page.get_by_role("option", name=option).first.click()
 
+    def click_in_card(self, caption: str, button: str) -> bool:
+        """Click ``button`` in the feed card that shows ``caption`` (the smallest element holding both)."""
+        return self.page.evaluate("""([caption, label]) => {
+            for (const b of document.querySelectorAll('button')) {
+                if (!b.textContent.includes(label)) continue;
+                for (let el = b.parentElement, i = 0; el && i < 10; el = el.parentElement, i++) {
+                    const buttons = [...el.querySelectorAll('button')].filter(x => x.textContent.includes(label));
+                    if (buttons.length > 1) break;
+                    if (el.textContent.includes(caption)) { b.click(); return true; }
+                }
+            }
+            return false;
+        }""", [caption, button])
+
     def toast(self, pattern: str) -> None:
         """Wait for the next toast and check what it says (an error toast fails with its message)."""
         from playwright.sync_api import expect
@@ -149,7 +163,8 @@ def journey(page, j: Journey, app, tmp_path) -> None:
     expect(first_card).to_be_visible(timeout=60_000)
     expect(page.get_by_text(re.compile("from your friend @ben")).first).to_be_visible()
     j.shot("feed")
-    page.get_by_role("button", name="🔁 remix").first.click()
+    assert j.click_in_card("ana in my video", "🔁 remix"), "ben's post offers a remix button to his friend"
+
     expect(page.get_by_label("Post to remix", exact=True)).to_have_value(re.compile(r"^p_"), timeout=30_000)
     page.get_by_label("What should change?", exact=True).fill("a face moving left on a black background")
     page.get_by_role("button", name="Remix", exact=True).click()
@@ -179,7 +194,8 @@ def journey(page, j: Journey, app, tmp_path) -> None:
     j.act_as("chloe")
     j.tab("Feed")
     page.wait_for_timeout(1500)
-    expect(page.get_by_text("ana in my video")).to_have_count(0)
+    expect(page.get_by_text("ana in my video").filter(visible=True)).to_have_count(0)
+    expect(page.get_by_text(re.compile("from your friend")).filter(visible=True).first).to_be_visible()
 
     # the remaining tabs, for the record
     for name in ("Profile", "Reports"):
