@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sandbox.feed.steering import SteeringIntent, parse_instruction, topic_similarity
 from sandbox.feed.weights import FeedWeights
 from sandbox.social.graph import blocked_ids, following_ids, friend_ids
+from sandbox.social.posts import may_remix
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
 from sandbox.store.schema import Like, Post, Report, SeeLess, User, View, utcnow
@@ -213,8 +214,7 @@ class FeedRanker:
             caption=p.caption, prompt=p.prompt, video=str(self.media.path(p.media_sha256)),
             created_at=p.created_at.isoformat(timespec="seconds"), likes=p.like_count, comments=p.comment_count,
             remixes=p.remix_count, parent_post_id=p.parent_post_id, relation=c.relation, remix_policy=p.remix_policy,
-            remix_allowed=p.remix_policy == "everyone" or c.relation == "self"
-            or (p.remix_policy == "friends" and c.relation == "friend"),
+            remix_allowed=may_remix(p.remix_policy, c.relation == "self", c.relation == "friend"),
             score=round(sum(shown.values()), 4), parts=shown, reasons=reasons,
         )
 

@@ -29,7 +29,7 @@ from sandbox.remix.conditioning import (
     restyle_conditioning,
 )
 from sandbox.social.graph import blocked_ids
-from sandbox.social.posts import PostService
+from sandbox.social.posts import PostService, may_remix
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
 from sandbox.store.schema import Cameo, Draft, Post, User
@@ -197,9 +197,8 @@ def fit_to_model(frames: np.ndarray, spec) -> np.ndarray:
 
 
 def remix_allowed(s: Session, actor_id: str, post: Post) -> bool:
-    """The creator's per-post choice: everyone, friends (mutual follows), or nobody (but themselves)."""
+    """``may_remix`` for a post, asking the database about friendship only when the policy needs it."""
     from sandbox.social.graph import friend_ids
 
-    if post.user_id == actor_id or post.remix_policy == "everyone":
-        return True
-    return post.remix_policy == "friends" and actor_id in friend_ids(s, post.user_id)
+    is_friend = post.remix_policy == "friends" and actor_id in friend_ids(s, post.user_id)
+    return may_remix(post.remix_policy, post.user_id == actor_id, is_friend)

@@ -16,6 +16,15 @@ from sandbox.store.references import release_media
 from sandbox.store.schema import Comment, Draft, Like, Notification, Post, SeeLess, User, View
 
 REMIX_POLICIES = ("everyone", "friends", "nobody")
+
+
+def may_remix(policy: str, is_creator: bool, is_friend: bool) -> bool:
+    """The creator's per-post choice: everyone, friends (mutual follows), or nobody but themselves.
+
+    >>> may_remix("friends", is_creator=False, is_friend=True), may_remix("nobody", False, True)
+    (True, False)
+    """
+    return is_creator or policy == "everyone" or (policy == "friends" and is_friend)
 MAX_DWELL_MS = 10 * 60 * 1000
 
 # Checks run inside the publish transaction (cameo consent and moderation register here).

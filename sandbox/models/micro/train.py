@@ -1,6 +1,7 @@
-"""Train the micro model (45 min on 2 CPU cores): ``vae_stage`` (autoencoder on the world's clips) → ``set_latent_stats`` →
-``precompute`` (latents and VACE contexts, made by the pipeline's own helpers so training sees exactly what
-inference feeds) → ``transformer_stage`` (text encoder + VACE transformer, flow matching) → ``save``.
+"""Train the micro model (45 min on 2 CPU cores): ``vae_stage`` (autoencoder on the world's clips) →
+``set_latent_stats`` → ``precompute`` (latents and VACE contexts, made by the pipeline's own helpers so
+training sees exactly what inference feeds) → ``transformer_stage`` (text encoder + VACE transformer, flow
+matching) → ``save``.
 
 >>> train(Path("models/micro-wan-vace"))  # doctest: +SKIP
 """
