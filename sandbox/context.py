@@ -69,7 +69,7 @@ class Sandbox:
     def model_status(self, model_id: str | None = None) -> str:
         """"tiny offline model · cpu" — a model (default: the default one) and where it runs."""
         try:
-            spec = self.registry.get(model_id) if model_id else self.loader.default_model()
+            spec = self.loader.spec_for(model_id)
             available = self.loader.availability(spec)
             if not available.available:
                 return f"{spec.label} · unavailable here"

@@ -221,8 +221,7 @@ class CameoService:
             instructions = [f"{owners[c.id].display_name}: {c.instructions}" for c in chosen if c.instructions]
         if not chosen:
             return self.generation.generate(actor_id, request, progress, **conditioning)
-        spec = self.generation.loader.registry.get(request.model) if request.model \
-            else self.generation.loader.default_model()
+        spec = self.generation.loader.spec_for(request.model)
         if "r2v" not in spec.tasks:
             raise SandboxError(f"`model` {spec.label} cannot cast cameos: pick a model that takes reference images "
                                "(Wan VACE or the tiny offline model)")

@@ -33,6 +33,8 @@ class GenerationRequest:
     # --- set by the cameo and remix services, recorded with the draft ---
     cameo_ids: tuple[str, ...] = ()
     parent_post_id: str | None = None
+    remix_mode: str | None = None  # restyle / extend / recast
+    remix_keep: float | None = None  # how much of the original a restyle keeps
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -94,7 +94,7 @@ class GenerationService:
 
     # --- steps ---
     def prepare_request(self, request: GenerationRequest) -> tuple[GenerationRequest, ModelSpec]:
-        spec = self.loader.registry.get(request.model) if request.model else self.loader.default_model()
+        spec = self.loader.spec_for(request.model)
         availability = self.loader.availability(spec)
         if not availability.available:  # say this before complaining about sizes the model would take
             raise ModelUnavailable(availability.reason)

@@ -141,6 +141,10 @@ class ModelLoader:
                 return spec
         return next(s for s in self.registry.get_embedded() if self.availability(s).available)
 
+    def spec_for(self, model_id: str | None) -> ModelSpec:
+        """The card for ``model_id``, or the default model's when none is asked for."""
+        return self.registry.get(model_id) if model_id else self.default_model()
+
     # --- sizes and placement ---
     def model_bytes(self, spec: ModelSpec) -> int:
         if spec.embedded:

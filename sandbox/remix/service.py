@@ -104,7 +104,7 @@ class RemixService:
                 else []
             cameo_rows = [s.get(Cameo, c) for c in original.cameo_ids] + extra
             owners = [s.get(User, c.owner_id) for c in cameo_rows]
-        spec = self.generation.loader.registry.get(model) if model else self.generation.loader.default_model()
+        spec = self.generation.loader.spec_for(model)
         frames = fit_to_model(read_frames(original.path), spec)
         h, w = frames.shape[1:3]
         if num_frames is None and mode != "extend" and spec.frames.check(len(frames)) is None:
@@ -112,7 +112,7 @@ class RemixService:
         request = GenerationRequest(prompt=prompt, seed=int(seed), num_frames=num_frames, width=w, height=h,
                                     steps=steps, model=model,
                                     cameo_ids=tuple(dict.fromkeys(c.id for c in cameo_rows)),
-                                    parent_post_id=original.post_id)
+                                    parent_post_id=original.post_id, remix_mode=mode, remix_keep=float(keep))
         request, spec = self.generation.prepare_request(request)
         if "v2v" not in spec.tasks:
             raise SandboxError(f"`model` {spec.label} cannot remix videos: pick a Wan VACE model")
@@ -122,10 +122,6 @@ class RemixService:
         allowed = frozenset(n for u in owners for n in (u.display_name.casefold(), u.handle))
         result = self.generation.generate(actor_id, request, progress, allowed_figures=allowed,
                                           parent=original.path, postprocess=postprocess, **cond.pipeline_kwargs())
-        result.request.update(mode=mode, keep=float(keep))
-        with self.db.session() as s:
-            draft = s.get(Draft, result.draft_id)
-            draft.request = {**draft.request, "mode": mode, "keep": float(keep)}
         if request.cameo_ids:
             self.cameos.record_draft_uses(actor_id, result.draft_id, list(request.cameo_ids))
         return result

@@ -61,7 +61,7 @@ def test_extend_continues_after_the_whole_original(sb):
 def test_remix_is_a_draft_whose_parent_is_the_original(sb):
     post = make_post(sb, "ana")
     result = remix(sb, "ben", post)
-    assert result.request["parent_post_id"] == post and result.request["mode"] == "restyle"
+    assert result.request["parent_post_id"] == post and result.request["remix_mode"] == "restyle"
     published = sb.posts.publish(actor(sb, "ben").id, result.draft_id)
     parent = sb.accounts.profile(actor(sb, "ana").id, "ana")
     assert parent["remix_count"] == 1
