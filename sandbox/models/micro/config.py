@@ -17,22 +17,24 @@ class MicroConfig:
     vae_steps: int = 1000
     vae_batch: int = 6
     vae_lr: float = 1e-3
+    vae_object_weight: float = 5.0  # loss weight of shape pixels against background pixels
     # --- text encoder + VACE transformer ---
     layers: int = 4
     heads: int = 4
     head_dim: int = 16
     ffn_dim: int = 160
     text_dim: int = 32
-    dataset: int = 2400
+    dataset: int = 4000
     steps: int = 4000
     batch: int = 24
     lr: float = 6e-4
     caption_dropout: float = 0.1  # empty captions teach the unconditional branch for guidance
     shift: float = 3.0  # the scheduler's timestep shift, also used to sample training noise levels
     # --- how often each VACE use is trained ---
-    p_restyle: float = 0.25  # video-to-video: another clip's motion, this caption's colours
-    p_extend: float = 0.15  # the first frame kept, the rest generated
-    p_reference: float = 0.12  # a face sprite as reference image (cameo)
+    p_restyle: float = 0.2  # video-to-video: another clip's motion, this caption's colours
+    p_extend: float = 0.1  # the first frame kept, the rest generated
+    p_reference: float = 0.25  # a face sprite as reference image (cameo): copying its looks is learnt slowest
+    sprite_fraction: float = 0.5  # face sprites' side, as a share of the frame
     # --- budget ---
     time_budget_min: float = 45.0
 

@@ -1,5 +1,5 @@
 """Score the micro model on held-out captions: colour, shape and direction accuracy from the frames it makes;
-restyle keeps the original's direction while taking the new colour; a reference sprite shows up.
+restyle keeps the original's direction while taking the new colour; a reference sprite's skin tone shows up.
 
 >>> evaluate(Path("models/micro-wan-vace"), samples=48)  # doctest: +SKIP
 {'colour_accuracy': 0.96, ...}
@@ -14,7 +14,17 @@ from pathlib import Path
 import numpy as np
 
 from sandbox.models.micro.analysis import analyse, nearest_color
-from sandbox.models.micro.data import BACKGROUNDS, COLORS, Scene, caption, make_clip, random_sprite, split_scenes
+from sandbox.models.micro.data import (
+    BACKGROUNDS,
+    COLORS,
+    SPRITE_HAIR,
+    SPRITE_SKINS,
+    Scene,
+    caption,
+    make_clip,
+    split_scenes,
+    sprite,
+)
 from sandbox.models.micro.train import RECIPE_NAME, reference_image
 
 STEPS, GUIDANCE = 16, 4.0
@@ -30,13 +40,42 @@ def generate(pipe, prompt: str, seed: int, size: int, frames: int, steps: int = 
     return (np.clip(out, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
+def skin_distances(frames: np.ndarray) -> np.ndarray:
+    """(tones, T, H, W): each pixel's distance to each sprite skin tone."""
+    f = frames.astype(np.float32)
+    return np.stack([np.linalg.norm(f - np.array(s, np.float32), axis=-1) for s in SPRITE_SKINS])
+
+
 def skin_fraction(frames: np.ndarray) -> float:
     """Share of pixels that look like a sprite's skin (the reference check)."""
-    from sandbox.models.micro.data import SPRITE_SKINS
+    return float((skin_distances(frames).min(axis=0) < 45).mean())
 
-    f = frames.astype(np.float32)
-    d = np.min([np.linalg.norm(f - np.array(s, np.float32), axis=-1) for s in SPRITE_SKINS], axis=0)
-    return float((d < 45).mean())
+
+def skin_tone(frames: np.ndarray) -> tuple[int, int, int] | None:
+    """The sprite skin tone most of the skin-like pixels are closest to; None when there are none."""
+    d = skin_distances(frames)
+    skin_like = d.min(axis=0) < 45
+    if skin_like.sum() < 4:
+        return None
+    return SPRITE_SKINS[int(np.bincount(d.argmin(axis=0)[skin_like], minlength=len(SPRITE_SKINS)).argmax())]
+
+
+def reconstruction_scores(vae, scenes: list[Scene], size: int, frames: int) -> dict[str, float]:
+    """The same analysis on the VAE's reconstructions of real clips: the ceiling for what generation can show."""
+    import torch
+
+    from sandbox.models.micro.train import to_tensor
+
+    rng = np.random.default_rng(5)
+    hits = {"colour": 0, "shape": 0, "direction": 0}
+    with torch.no_grad():
+        for scene in scenes:
+            x = vae.decode(vae.encode(to_tensor(make_clip(scene, size, frames, rng))).latent_dist.mode()).sample
+            a = analyse(((x[0].permute(1, 2, 3, 0) + 1) * 127.5).round().clamp(0, 255).byte().numpy())
+            hits["colour"] += a.color == scene.color
+            hits["shape"] += a.shape == scene.shape
+            hits["direction"] += a.direction == scene.direction
+    return {k: round(v / len(scenes), 3) for k, v in hits.items()}
 
 
 def evaluate(model_dir: Path, samples: int = 48, steps: int = STEPS, guidance: float = GUIDANCE) -> dict:
@@ -68,21 +107,28 @@ def evaluate(model_dir: Path, samples: int = 48, steps: int = STEPS, guidance: f
     rng = np.random.default_rng(7)
     for i, scene in enumerate(held_out[:n_restyle]):
         source = make_clip(scene, size, frames, rng)
-        new_color = [c for c in COLORS if c not in (scene.color, scene.background)][i % 4]
-        target = Scene(new_color, scene.shape, scene.direction, scene.background)
+        candidates = [Scene(c, scene.shape, scene.direction, scene.background) for c in COLORS if c != scene.color]
+        target = [t for t in candidates if t.valid][i % 4]
+        new_color = target.color
         video = [Image.fromarray(f) for f in source]
         mask = [Image.fromarray(np.full((size, size), 255, np.uint8), mode="L")] * frames
         a = analyse(generate(pipe, caption(target), 2000 + i, size, frames, steps, guidance, video=video, mask=mask))
         restyle["colour"] += a.color == new_color
         restyle["direction"] += a.direction == scene.direction
-    # reference: a sprite given as reference image shows up (skin-coloured pixels), without it it does not
-    with_ref, without = [], []
-    for i, scene in enumerate(held_out[:min(8, samples)]):
-        face = random_sprite(np.random.default_rng(i), int(size * 0.4))
+    # reference: the face drawn takes the reference sprite's skin tone (4 tones: chance is 25%)
+    reference = {"skin_tone_matches": 0, "matches_without": 0, "with": [], "without": []}
+    n_reference = min(12, samples)
+    for i, scene in enumerate(held_out[:n_reference]):
+        skin = SPRITE_SKINS[i % len(SPRITE_SKINS)]
+        face = sprite(int(size * recipe.get("sprite_fraction", 0.4)), skin, SPRITE_HAIR[i % len(SPRITE_HAIR)])
         prompt = caption(Scene("white", "face", scene.direction, scene.background))
-        with_ref.append(skin_fraction(generate(pipe, prompt, 3000 + i, size, frames, steps, guidance,
-                                               reference_images=[reference_image(face)])))
-        without.append(skin_fraction(generate(pipe, caption(scene), 3000 + i, size, frames, steps, guidance)))
+        drawn = generate(pipe, prompt, 3000 + i, size, frames, steps, guidance,
+                         reference_images=[reference_image(face)])
+        reference["skin_tone_matches"] += skin_tone(drawn) == skin
+        reference["with"].append(skin_fraction(drawn))
+        plain = generate(pipe, prompt, 3000 + i, size, frames, steps, guidance)
+        reference["matches_without"] += skin_tone(plain) == skin  # the baseline: the model's default face
+        reference["without"].append(skin_fraction(plain))
     return {
         "samples": len(held_out), "steps": steps, "guidance": guidance,
         "colour_accuracy": round(hits["colour"] / len(held_out), 3),
@@ -91,8 +137,11 @@ def evaluate(model_dir: Path, samples: int = 48, steps: int = STEPS, guidance: f
         "background_accuracy": round(hits["background"] / len(held_out), 3),
         "restyle_colour_accuracy": round(restyle["colour"] / n_restyle, 3),
         "restyle_direction_kept": round(restyle["direction"] / n_restyle, 3),
-        "reference_skin_fraction": {"with_reference": round(float(np.mean(with_ref)), 4),
-                                    "shape_prompt_without": round(float(np.mean(without)), 4)},
+        "reference_skin_tone_accuracy": {"with_reference": round(reference["skin_tone_matches"] / n_reference, 3),
+                                         "same_prompt_without": round(reference["matches_without"] / n_reference, 3)},
+        "reference_skin_fraction": {"with_reference": round(float(np.mean(reference["with"])), 4),
+                                    "same_prompt_without": round(float(np.mean(reference["without"])), 4)},
         "seconds_per_video": round(seconds / len(held_out), 3),
+        "vae_reconstruction": reconstruction_scores(pipe.vae, held_out, size, frames),
         "examples": rows[:8],
     }

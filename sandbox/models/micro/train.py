@@ -67,7 +67,43 @@ def random_scene(rng: np.random.Generator, scenes: list[Scene]) -> Scene:
 
 
 # ------------------------------------------------------------------ stage 1: the VAE
+def decode_unclamped(vae, z):
+    """``AutoencoderKLWan._decode`` without its final clamp to [-1, 1], which would zero the gradient of every
+    pixel that overshoots (black and white sit right at the ends)."""
+    import torch
+
+    vae.clear_cache()
+    x = vae.post_quant_conv(z)
+    frames = []
+    for i in range(x.shape[2]):
+        vae._conv_idx = [0]
+        frames.append(vae.decoder(x[:, :, i:i + 1], feat_cache=vae._feat_map, feat_idx=vae._conv_idx,
+                                  first_chunk=i == 0))
+    vae.clear_cache()
+    return torch.cat(frames, dim=2)
+
+
+def vae_batch(config: MicroConfig, scenes: list[Scene], rng: np.random.Generator):
+    """Clips in [-1, 1] and per-pixel loss weights: shapes weigh ``vae_object_weight`` times the background, or
+    the background (most of every frame) drowns out the shapes' colours."""
+    import torch
+
+    clips, weights = [], []
+    for _ in range(config.vae_batch):
+        scene = random_scene(rng, scenes)
+        face = random_sprite(rng, int(config.size * config.sprite_fraction)) if rng.random() < 0.15 else None
+        # full-length clips: the Wan VAE encodes time in chunks of 4 frames with a causal cache, and a chunk
+        # it never trained on decodes to mush
+        clip = make_clip(scene, config.size, config.frames, rng, face=face)
+        shape = np.any(clip != np.array(BACKGROUNDS[scene.background], np.uint8), axis=-1)
+        clips.append(to_tensor(clip))
+        weights.append(torch.from_numpy(1 + (config.vae_object_weight - 1) * shape.astype(np.float32))[None, None])
+    return torch.cat(clips), torch.cat(weights)
+
+
 def vae_stage(pipe, config: MicroConfig, scenes: list[Scene], rng: np.random.Generator, log: Log) -> None:
+    """A deterministic autoencoder (the posterior's mode, a tiny KL): the pipeline encodes conditions with the mode
+    too, and sampling noise at this size hides the shapes' colours."""
     import torch
 
     vae = pipe.vae
@@ -75,17 +111,10 @@ def vae_stage(pipe, config: MicroConfig, scenes: list[Scene], rng: np.random.Gen
     opt = torch.optim.AdamW(vae.parameters(), lr=config.vae_lr, weight_decay=0.0)
     sched = warmup_cosine(opt, config.vae_steps, warmup=min(50, config.vae_steps // 10 + 1))
     for step in range(config.vae_steps):
-        clips = []
-        for _ in range(config.vae_batch):
-            scene = random_scene(rng, scenes)
-            face = random_sprite(rng, int(config.size * 0.4)) if rng.random() < 0.15 else None
-            # full-length clips: the Wan VAE encodes time in chunks of 4 frames with a causal cache, and a chunk
-            # it never trained on decodes to mush
-            clips.append(to_tensor(make_clip(scene, config.size, config.frames, rng, face=face)))
-        x = torch.cat(clips)
+        x, weight = vae_batch(config, scenes, rng)
         posterior = vae.encode(x).latent_dist
-        recon = vae.decode(posterior.sample()).sample
-        loss = (recon - x).abs().mean() + ((recon - x) ** 2).mean() + 1e-6 * posterior.kl().mean()
+        error = decode_unclamped(vae, posterior.mode()) - x
+        loss = (weight * (error.abs() + error ** 2)).mean() / weight.mean() + 1e-6 * posterior.kl().mean()
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(vae.parameters(), 1.0)
@@ -179,7 +208,7 @@ def make_example(pipe, config: MicroConfig, scenes: list[Scene], rng: np.random.
     u = rng.random()
     t, s = config.frames, config.size
     if u < config.p_reference:
-        face = random_sprite(rng, int(s * 0.4))
+        face = random_sprite(rng, int(s * config.sprite_fraction))
         scene = Scene("white", "face", scene.direction, scene.background)
         clip = make_clip(scene, s, t, np.random.default_rng(geometry), face=face)
         context = vace_context(pipe, config, None, None, reference_image(face))
