@@ -16,6 +16,7 @@ from sandbox.store.references import release_media
 from sandbox.store.schema import Comment, Draft, Like, Notification, Post, SeeLess, User, View
 
 REMIX_POLICIES = ("everyone", "friends", "nobody")
+MAX_DWELL_MS = 10 * 60 * 1000
 
 
 def may_remix(policy: str, is_creator: bool, is_friend: bool) -> bool:
@@ -25,7 +26,7 @@ def may_remix(policy: str, is_creator: bool, is_friend: bool) -> bool:
     (True, False)
     """
     return is_creator or policy == "everyone" or (policy == "friends" and is_friend)
-MAX_DWELL_MS = 10 * 60 * 1000
+
 
 # Checks run inside the publish transaction (cameo consent and moderation register here).
 PublishCheck = Callable[[Session, User, Draft, str], None]

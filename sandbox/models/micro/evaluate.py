@@ -25,7 +25,7 @@ from sandbox.models.micro.data import (
     split_scenes,
     sprite,
 )
-from sandbox.models.micro.train import RECIPE_NAME, reference_image
+from sandbox.models.micro.train import RECIPE_NAME, reference_image, to_tensor
 
 STEPS, GUIDANCE = 16, 4.0
 
@@ -40,31 +40,22 @@ def generate(pipe, prompt: str, seed: int, size: int, frames: int, steps: int = 
     return (np.clip(out, 0, 1) * 255 + 0.5).astype(np.uint8)
 
 
-def skin_distances(frames: np.ndarray) -> np.ndarray:
-    """(tones, T, H, W): each pixel's distance to each sprite skin tone."""
+def read_skin(frames: np.ndarray) -> tuple[tuple[int, int, int] | None, float]:
+    """(the sprite skin tone most skin-like pixels are closest to, or None when fewer than 4 are; the share of
+    pixels that look like a sprite's skin) — the reference check."""
     f = frames.astype(np.float32)
-    return np.stack([np.linalg.norm(f - np.array(s, np.float32), axis=-1) for s in SPRITE_SKINS])
-
-
-def skin_fraction(frames: np.ndarray) -> float:
-    """Share of pixels that look like a sprite's skin (the reference check)."""
-    return float((skin_distances(frames).min(axis=0) < 45).mean())
-
-
-def skin_tone(frames: np.ndarray) -> tuple[int, int, int] | None:
-    """The sprite skin tone most of the skin-like pixels are closest to; None when there are none."""
-    d = skin_distances(frames)
+    d = np.stack([np.linalg.norm(f - np.array(s, np.float32), axis=-1) for s in SPRITE_SKINS])
     skin_like = d.min(axis=0) < 45
+    fraction = float(skin_like.mean())
     if skin_like.sum() < 4:
-        return None
-    return SPRITE_SKINS[int(np.bincount(d.argmin(axis=0)[skin_like], minlength=len(SPRITE_SKINS)).argmax())]
+        return None, fraction
+    counts = np.bincount(d.argmin(axis=0)[skin_like], minlength=len(SPRITE_SKINS))
+    return SPRITE_SKINS[int(counts.argmax())], fraction
 
 
 def reconstruction_scores(vae, scenes: list[Scene], size: int, frames: int) -> dict[str, float]:
     """The same analysis on the VAE's reconstructions of real clips: the ceiling for what generation can show."""
     import torch
-
-    from sandbox.models.micro.train import to_tensor
 
     rng = np.random.default_rng(5)
     hits = {"colour": 0, "shape": 0, "direction": 0}
@@ -124,11 +115,12 @@ def evaluate(model_dir: Path, samples: int = 48, steps: int = STEPS, guidance: f
         prompt = caption(Scene("white", "face", scene.direction, scene.background))
         drawn = generate(pipe, prompt, 3000 + i, size, frames, steps, guidance,
                          reference_images=[reference_image(face)])
-        reference["skin_tone_matches"] += skin_tone(drawn) == skin
-        reference["with"].append(skin_fraction(drawn))
-        plain = generate(pipe, prompt, 3000 + i, size, frames, steps, guidance)
-        reference["matches_without"] += skin_tone(plain) == skin  # the baseline: the model's default face
-        reference["without"].append(skin_fraction(plain))
+        tone, fraction = read_skin(drawn)
+        reference["skin_tone_matches"] += tone == skin
+        reference["with"].append(fraction)
+        tone, fraction = read_skin(generate(pipe, prompt, 3000 + i, size, frames, steps, guidance))
+        reference["matches_without"] += tone == skin  # the baseline: the model's default face
+        reference["without"].append(fraction)
     return {
         "samples": len(held_out), "steps": steps, "guidance": guidance,
         "colour_accuracy": round(hits["colour"] / len(held_out), 3),
