@@ -66,6 +66,11 @@ class Sandbox:
         self.remixes = RemixService(self.db, self.media, self.generation, self.cameos, self.posts)
         self.generation.rate_limiter = RateLimiter.parse(self.config.rate_limit)
 
+    @classmethod
+    def from_env(cls) -> Sandbox:
+        """The sandbox the ``SANDBOX_*`` environment variables describe (see README, "Configuration")."""
+        return cls(SandboxConfig.from_env())
+
     def model_status(self, model_id: str | None = None) -> str:
         """"tiny offline model · cpu" — a model (default: the default one) and where it runs."""
         try:

@@ -1,4 +1,4 @@
-"""Cameo tab callbacks and the cameo API (``/cameo_*``). Consent lives in ``sandbox.cameo.consent``; these
+"""Cameo tab and the cameo API (``/cameo_*``). Consent lives in ``sandbox.cameo.consent``; these
 functions only name the acting user and shape the answer."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sandbox.cameo.verification import AUDIO_CHECK_NOTE, new_challenge
 from sandbox.context import Sandbox
 from sandbox.social.text import escape
 from sandbox.ui.common import acting_user, user_errors
+from sandbox.ui.shell import Shell
 
 POLICY_CHOICES = [("only me", "only_me"), ("people I approve", "approved"),
                   ("my friends (mutuals) and people I approve", "mutuals"), ("everyone", "everyone")]
@@ -182,3 +183,57 @@ def usable_choices(sb: Sandbox):
                            if choices else "no cameos shared with you yet — ask a friend, or make your own")
 
     return cameo_choices
+
+
+def build(shell: Shell) -> None:
+    """The Cameo tab: record and verify a clip, who may use my cameo, where it is used, take-downs."""
+    sb, user = shell.sb, shell.user
+    with gr.Tab("Cameo", id="cameo") as tab:
+        gr.Markdown(INTRO)
+        with gr.Row():
+            with gr.Column():
+                challenge = gr.Markdown(challenge_markdown())
+                clip = gr.Video(sources=["webcam", "upload"], label="Your clip (3–15 s, only you)",
+                                include_audio=True)
+                with gr.Row():
+                    new_challenge_btn = gr.Button("🔁 new challenge", size="sm")
+                    sample_btn = gr.Button("🧑‍🚀 use a sample clip", size="sm")
+                create_btn = gr.Button("Verify and create my cameo", variant="primary")
+                report = gr.Markdown()
+                details = gr.JSON(label="Details", open=False, visible=False)
+            with gr.Column():
+                gr.Markdown("### My cameo")
+                status = gr.Markdown()
+                references = gr.Gallery(label="Reference crops (private, never served)", columns=3, height=140,
+                                        object_fit="contain")
+                policy = gr.Radio(POLICY_CHOICES, value="only_me", label="Who may use it")
+                approved = gr.Dropdown(shell.personas, value=[], multiselect=True, allow_custom_value=True,
+                                       label="People I approve")
+                instructions = gr.Textbox(label="Instructions added to every prompt with my cameo", max_length=200,
+                                          placeholder="e.g. always wearing a hat · nothing political")
+                paused = gr.Checkbox(label="Pause: nobody else may use it for now")
+                save_btn = gr.Button("Save settings")
+                with gr.Accordion("Revoke someone, or delete my cameo", open=False):
+                    with gr.Row():
+                        revoke_handle = gr.Textbox(label="Handle to revoke", placeholder="ben", scale=3)
+                        revoke_btn = gr.Button("Revoke", variant="stop", scale=0)
+                    delete_cameo_btn = gr.Button("Delete my cameo and every video that uses it", variant="stop")
+        gr.Markdown("### Used in — every draft and post, by anyone, that shows my cameo")
+        uses_gallery = gr.Gallery(show_label=False, columns=5, height=220, object_fit="cover")
+        with gr.Row():
+            use_pick = gr.Dropdown([], label="Video to remove", scale=4)
+            delete_use_btn = gr.Button("Delete this video everywhere", variant="stop", scale=1)
+
+    panel = make_panel(sb)
+    panel_outputs = [status, references, policy, approved, instructions, paused, uses_gallery, use_pick]
+    gr.on([tab.select, user.change], panel, [user], panel_outputs, api_visibility="private")
+    new_challenge_btn.click(challenge_markdown, None, challenge, api_visibility="private")
+    sample_btn.click(sample_clip, None, clip, api_visibility="private")
+    create_btn.click(make_create(sb), [user, clip, challenge], [report, details],
+                     api_name="cameo_create").then(panel, [user], panel_outputs, api_visibility="private")
+    save_btn.click(make_save_settings(sb), [user, policy, approved, instructions, paused], None,
+                   api_visibility="private").then(panel, [user], panel_outputs, api_visibility="private")
+    for btn, action, arg in ((delete_use_btn, "delete_use", use_pick), (revoke_btn, "revoke", revoke_handle),
+                             (delete_cameo_btn, "delete", None)):
+        btn.click(make_owner_action(sb, action), [user, arg] if arg else [user], None,
+                  api_visibility="private").then(panel, [user], panel_outputs, api_visibility="private")

@@ -1,13 +1,18 @@
-"""Create tab callbacks: prompt → video, plus the helpers that keep the form consistent with the model."""
+"""Create tab: prompt → video → draft → publish, and the helpers that keep the form consistent with the model."""
 
 from __future__ import annotations
+
+import secrets
 
 import gradio as gr
 
 from sandbox.context import Sandbox
-from sandbox.generation.request import GenerationRequest
+from sandbox.generation.request import MAX_SEED, GenerationRequest
 from sandbox.models.cards import ASPECTS
+from sandbox.social.posts import REMIX_POLICIES
+from sandbox.ui.cameo import usable_choices as cameo_choices_for
 from sandbox.ui.common import acting_user, progress_adapter, user_errors
+from sandbox.ui.shell import Shell
 
 EXAMPLE_PROMPTS = [
     "a red circle moving right on a blue background",
@@ -105,3 +110,95 @@ def make_header(sb: Sandbox):
 
 
 ASPECT_NAMES = list(ASPECTS)
+
+
+def build(shell: Shell) -> None:
+    """The Create tab: prompt and model form → video → draft → publish; my drafts."""
+    sb, user = shell.sb, shell.user
+    spec = sb.loader.default_model()
+    d_width, d_height = spec.size.for_aspect(spec.resolutions[spec.default_resolution], spec.default_aspect)
+    with gr.Tab("Create", id="create") as tab:
+        with gr.Row():
+            with gr.Column(scale=3):
+                prompt = gr.Textbox(label="Prompt", lines=3, max_length=sb.config.max_prompt_chars,
+                                    placeholder="Describe your video…")
+                gr.Examples(EXAMPLE_PROMPTS, inputs=[prompt], label="Try one")
+                cameo_pick = gr.Dropdown([], value=[], multiselect=True, max_choices=2, label="Cast cameos",
+                                         allow_custom_value=True,
+                                         info="people who let you cast them · or write @handle in the prompt")
+                negative_prompt = gr.Textbox("", label="Negative prompt", placeholder="what to avoid")
+                with gr.Row():
+                    model = gr.Dropdown(model_choices(sb), value=spec.id, label="Model", scale=2)
+                    aspect = gr.Radio(ASPECT_NAMES, value=spec.default_aspect, label="Aspect")
+                    resolution = gr.Dropdown(list(spec.resolutions), value=spec.default_resolution,
+                                             label="Resolution")
+                model_info = gr.Markdown()
+                preset = gr.Radio(["quality", *spec.presets], value="quality", label="Preset",
+                                  info="fast: fewer steps, from the model card")
+                with gr.Accordion("Advanced", open=False):
+                    with gr.Row():
+                        seed = gr.Number(-1, label="Seed", precision=0, info="-1 = random")
+                        randomize = gr.Button("🎲 random seed", scale=0)
+                    num_frames = gr.Slider(spec.frames.choices()[0], spec.frames.max, value=spec.frames.default,
+                                           step=spec.frames.multiple_of, label="Frames")
+                    with gr.Row():
+                        width = gr.Number(d_width, label="Width", precision=0)
+                        height = gr.Number(d_height, label="Height", precision=0)
+                    with gr.Row():
+                        steps = gr.Slider(1, 100, value=spec.steps, step=1, label="Steps")
+                        guidance = gr.Slider(0, 20, value=spec.guidance, step=0.5, label="Guidance")
+                with gr.Row():
+                    generate_btn = gr.Button("Generate", variant="primary")
+                    cancel_btn = gr.Button("Cancel", variant="stop")
+            with gr.Column(scale=2):
+                video = gr.Video(label="Result", autoplay=True, loop=True, buttons=["download"], interactive=False)
+                with gr.Group():
+                    with gr.Row():
+                        draft_id = gr.Textbox(label="Draft to publish", placeholder="d_…", scale=1)
+                        remix_policy = gr.Radio(list(REMIX_POLICIES), value="everyone", label="Who may remix",
+                                                scale=2)
+                    caption = gr.Textbox(label="Caption", max_length=300, placeholder="Say something about it")
+                    publish_btn = gr.Button("Publish to the feed", variant="secondary")
+                details = gr.JSON(label="Details", open=False)
+        gr.Markdown("### My drafts")
+        drafts = gr.Gallery(label="My drafts", columns=6, height=220, object_fit="cover", show_label=False)
+
+    # the form follows the model card
+    form = [num_frames, resolution, width, height, steps, guidance, model_info, preset]
+    gr.on([shell.demo.load, model.change], lambda m, a, r: form_for_model(sb, m, a, r), [model, aspect, resolution],
+          form, api_visibility="private")
+    gr.on([aspect.change, resolution.change], lambda m, a, r: size_for(sb, m, a, r), [model, aspect, resolution],
+          [width, height], api_visibility="private")
+    preset.input(lambda m, p: preset_values(sb, m, p), [model, preset], [steps, guidance], api_visibility="private")
+    randomize.click(random_seed, None, seed, api_visibility="private")
+    gr.on([*shell.on_persona(), model.change], make_header(sb), [user, model], shell.header,
+          api_visibility="private")
+    gr.on([*shell.on_persona(), tab.select], cameo_choices_for(sb), [user], cameo_pick, api_visibility="private")
+
+    # generate → draft → publish
+    my_drafts = make_my_drafts(sb)
+    gr.on(shell.on_persona(), my_drafts, [user], drafts, api_name="my_drafts")
+    generate_event = generate_btn.click(
+        make_generate(sb),
+        [user, prompt, negative_prompt, seed, num_frames, width, height, steps, guidance, model, preset, cameo_pick],
+        [video, details], api_name="generate", concurrency_limit=sb.config.generation_concurrency,
+        concurrency_id="generation",
+    ).success(my_drafts, [user], drafts, api_name="refresh_drafts", api_visibility="private")
+    cancel_btn.click(None, cancels=[generate_event], api_visibility="private")
+    generate_event.success(lambda d: d["draft_id"], details, draft_id, api_visibility="private")
+    user.change(lambda: ("", None, None), None, [draft_id, video, details], api_visibility="private")  # not theirs
+    publish_btn.click(make_publish(sb), [user, draft_id, caption, remix_policy], None, api_visibility="private")
+
+
+def random_seed() -> int:
+    return secrets.randbelow(MAX_SEED)
+
+
+def make_publish(sb: Sandbox):
+    @user_errors
+    def publish_draft(user: str, draft_id: str, caption: str, remix_policy: str, request: gr.Request = None) -> None:
+        actor = acting_user(sb, user, request)
+        post = sb.posts.publish(actor.id, (draft_id or "").strip(), caption, remix_policy)
+        gr.Info(f"Published {post['post_id']} — your friends will see it first in their feeds")
+
+    return publish_draft

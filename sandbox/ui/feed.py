@@ -1,4 +1,4 @@
-"""Feed tab callbacks: load, load more, steer, tune weights, analytics, and the card actions."""
+"""Feed tab: load, load more, steer, tune weights, analytics, and the card actions."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sandbox.feed.analytics import feed_frame, feed_metrics, metrics_figure
 from sandbox.feed.weights import FeedWeights
 from sandbox.social.text import escape
 from sandbox.ui.common import acting_user, user_errors
+from sandbox.ui.shell import Shell
 
 PAGE = 6
 WEIGHT_SLIDERS = {  # name: (label, minimum, maximum, step)
@@ -114,3 +115,66 @@ def make_card_action(sb: Sandbox, action: str):
         return text
 
     return act
+
+
+def build(shell: Shell, remix_post: gr.Textbox) -> None:
+    """The Feed tab: steering box, ranking weights, analytics, and one card per post with its actions.
+    `remix_post` is the Remix tab's post box: a card's 🔁 fills it and switches to that tab."""
+    sb, user = shell.sb, shell.user
+    with gr.Tab("Feed", id="feed") as tab:
+        with gr.Row():
+            instruction = gr.Textbox(label="Steer your feed", scale=4, max_length=200,
+                                     placeholder="e.g. more animals, less sport · only my friends today")
+            steer_btn = gr.Button("Apply", scale=0)
+        understood = gr.Markdown()
+        notice = gr.Markdown()
+        items_state = gr.State([])
+        with gr.Accordion("Ranking weights (tune and watch the order change)", open=False):
+            weight_inputs = [gr.Slider(lo, hi, value=getattr(FeedWeights(), name), step=step, label=label)
+                             for name, (label, lo, hi, step) in WEIGHT_SLIDERS.items()]
+            ranking_table = gr.Dataframe(label="Order with these weights", interactive=False, wrap=True)
+        with gr.Accordion("Feed analytics", open=False):
+            analytics_btn = gr.Button("Compute metrics over every persona's feed")
+            analytics_plot = gr.Plot(label="Feed metrics")
+            analytics_table = gr.Dataframe(interactive=False)
+
+        @gr.render(inputs=[items_state, user])
+        def feed_cards(items: list[dict], acting: str):
+            if not items:
+                gr.Markdown("_Nothing here yet — follow people in the Profile tab or publish from Create._")
+            for item in items:
+                feed_card(sb, item, user, remix_post, shell.tabs)
+
+        load_more_btn = gr.Button("Load more", variant="secondary")
+
+    gr.on([tab.select, steer_btn.click, instruction.submit, user.change], make_load(sb),
+          [user, instruction, *weight_inputs], [items_state, understood, notice], api_visibility="private")
+    load_more_btn.click(make_load_more(sb), [user, instruction, items_state, *weight_inputs], [items_state, notice],
+                        api_visibility="private")
+    gr.on([w.release for w in weight_inputs] + [tab.select, steer_btn.click], make_preview(sb),
+          [user, instruction, *weight_inputs], ranking_table, api_visibility="private")
+    analytics_btn.click(make_analytics(sb), [instruction, *weight_inputs], [analytics_plot, analytics_table],
+                        api_visibility="private")
+
+
+def feed_card(sb: Sandbox, item: dict, user: gr.Component, remix_post: gr.Textbox, tabs: gr.Tabs) -> None:
+    """One post: its video, who and why, and like / see less / report / remix / comment."""
+    with gr.Group(), gr.Row(equal_height=False):
+        gr.Video(item["video"], autoplay=False, loop=True, show_label=False, height=220, interactive=False, scale=1)
+        with gr.Column(scale=2):
+            gr.Markdown(card_markdown(item))
+            post = gr.State(item["post_id"])
+            with gr.Row():
+                like_btn = gr.Button(f"❤️ {item['likes']}", size="sm", min_width=60)
+                less_btn = gr.Button("👎 see less", size="sm", min_width=60)
+                report_btn = gr.Button("🚩 report", size="sm", min_width=60)
+                if item.get("remix_allowed"):
+                    remix_btn = gr.Button("🔁 remix", size="sm", min_width=60)
+                    remix_btn.click(lambda pid=item["post_id"]: (pid, gr.Tabs(selected="remix")), None,
+                                    [remix_post, tabs], api_visibility="private")
+            comment_box = gr.Textbox(placeholder="Add a comment…", show_label=False, max_length=500, submit_btn="💬")
+    like_btn.click(make_card_action(sb, "like"), [user, post], None, api_visibility="private")
+    less_btn.click(make_card_action(sb, "see_less"), [user, post], None, api_visibility="private")
+    comment_box.submit(make_card_action(sb, "comment"), [user, post, comment_box], comment_box,
+                       api_visibility="private")
+    report_btn.click(make_card_action(sb, "report"), [user, post], None, api_visibility="private")

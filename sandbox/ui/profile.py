@@ -1,4 +1,4 @@
-"""Profile tab callbacks and the Create tab's publish button."""
+"""Profile tab: a user's page, follow / unfollow / block, my notifications, invite codes and sign-up."""
 
 from __future__ import annotations
 
@@ -7,16 +7,7 @@ import gradio as gr
 from sandbox.context import Sandbox
 from sandbox.social.text import escape
 from sandbox.ui.common import acting_user, user_errors
-
-
-def make_publish(sb: Sandbox):
-    @user_errors
-    def publish_draft(user: str, draft_id: str, caption: str, remix_policy: str, request: gr.Request = None) -> None:
-        actor = acting_user(sb, user, request)
-        post = sb.posts.publish(actor.id, (draft_id or "").strip(), caption, remix_policy)
-        gr.Info(f"Published {post['post_id']} — your friends will see it first in their feeds")
-
-    return publish_draft
+from sandbox.ui.shell import Shell
 
 
 def make_show(sb: Sandbox):
@@ -73,3 +64,46 @@ def make_signup(sb: Sandbox):
                 gr.Dropdown(choices=handles, value=new["handle"]))
 
     return create_account
+
+
+def build(shell: Shell) -> None:
+    """The Profile tab: anyone's page (follow, unfollow, block), my notifications, invites and sign-up."""
+    sb, user = shell.sb, shell.user
+    with gr.Tab("Profile", id="profile") as tab:
+        with gr.Row():
+            handle = gr.Textbox(label="Handle", placeholder="leave empty for yourself", scale=3)
+            show_btn = gr.Button("Show", scale=0)
+        with gr.Row():
+            follow_btn = gr.Button("Follow")
+            unfollow_btn = gr.Button("Unfollow")
+            block_btn = gr.Button("Block", variant="stop")
+        profile_md = gr.Markdown()
+        with gr.Accordion("Delete one of my posts", open=False):
+            with gr.Row():
+                delete_post_id = gr.Textbox(label="Post id", placeholder="p_…", scale=3)
+                delete_post_btn = gr.Button("Delete post", variant="stop", scale=0)
+        with gr.Row():
+            with gr.Column():
+                gr.Markdown("### 🔔 Notifications")
+                notifications_md = gr.Markdown()
+            with gr.Column():
+                gr.Markdown("### ✉️ Invite a friend")
+                invites_md = gr.Markdown()
+                with gr.Accordion("Sign up with an invite code", open=False):
+                    signup_code = gr.Textbox(label="Invite code")
+                    signup_handle = gr.Textbox(label="Handle", placeholder="3–20 of a–z 0–9 _")
+                    signup_name = gr.Textbox(label="Display name")
+                    signup_btn = gr.Button("Create account")
+                    signup_result = gr.Markdown()
+
+    show = make_show(sb)
+    page = [profile_md, notifications_md, invites_md]
+    gr.on([tab.select, show_btn.click, handle.submit, user.change], show, [user, handle], page,
+          api_visibility="private")
+    for btn, action in ((follow_btn, "follow"), (unfollow_btn, "unfollow"), (block_btn, "block")):
+        btn.click(make_graph_action(sb, action), [user, handle], None,
+                  api_visibility="private").then(show, [user, handle], page, api_visibility="private")
+    delete_post_btn.click(make_delete_post(sb), [user, delete_post_id], None,
+                          api_visibility="private").then(show, [user, handle], page, api_visibility="private")
+    signup_btn.click(make_signup(sb), [signup_code, signup_handle, signup_name], [signup_result, user],
+                     api_visibility="private")

@@ -1,14 +1,19 @@
-"""Remix tab callbacks and the `/remix` and `/lineage` API."""
+"""Remix tab and the `/remix` and `/lineage` API."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import gradio as gr
 
 from sandbox.context import Sandbox
 from sandbox.remix.conditioning import MODES
 from sandbox.remix.render import lineage_figure, lineage_markdown
+from sandbox.social.posts import REMIX_POLICIES
 from sandbox.social.text import escape
+from sandbox.ui.cameo import usable_choices
 from sandbox.ui.common import acting_user, progress_adapter, user_errors
+from sandbox.ui.shell import Shell
 
 MODE_CHOICES = [("restyle — same motion, new look", "restyle"), ("extend — continue where it ends", "extend"),
                 ("recast — put a cameo in place of the subject", "recast")]
@@ -70,3 +75,51 @@ def make_publish_remix(sb: Sandbox):
         gr.Info(f"Published {post['post_id']} — it shows as a remix, with credit to the original")
 
     return publish_remix
+
+
+@dataclass
+class RemixTab:
+    post: gr.Textbox  # the post being remixed: the feed's 🔁 button fills it
+
+
+def build(shell: Shell) -> RemixTab:
+    """The Remix tab: the original playing, mode, how much to keep, cameo, the remix, its lineage."""
+    sb, user = shell.sb, shell.user
+    with gr.Tab("Remix", id="remix"):
+        with gr.Row():
+            with gr.Column():
+                post = gr.Textbox(label="Post to remix", placeholder="p_… — or press 🔁 remix on a feed card")
+                original = gr.Video(label="Original", autoplay=True, loop=True, interactive=False)
+                original_md = gr.Markdown()
+            with gr.Column():
+                prompt = gr.Textbox(label="What should change?", lines=2, max_length=sb.config.max_prompt_chars,
+                                    placeholder="e.g. a blue circle moving right on a black background")
+                mode = gr.Radio(MODE_CHOICES, value="restyle", label="Mode")
+                keep = gr.Slider(0, 1, value=0.5, step=0.05, label="How much of the original to keep")
+                with gr.Row():
+                    cameos = gr.Dropdown([], value=[], multiselect=True, max_choices=2, allow_custom_value=True,
+                                         label="Cameo (recast)", scale=2)
+                    seed = gr.Number(-1, label="Seed", precision=0, scale=1)
+                remix_btn = gr.Button("Remix", variant="primary")
+                video = gr.Video(label="Your remix", autoplay=True, loop=True, interactive=False)
+                details = gr.JSON(label="Details", open=False)
+                with gr.Row():
+                    caption = gr.Textbox(label="Caption", max_length=300, scale=3)
+                    own_policy = gr.Radio(list(REMIX_POLICIES), value="everyone", label="Who may remix yours",
+                                          scale=2)
+                publish_btn = gr.Button("Publish remix")
+        gr.Markdown("### Lineage — where this video comes from and what it became")
+        with gr.Row():
+            lineage_plot = gr.Plot(show_label=False)
+            lineage_md = gr.Markdown()
+
+    open_original = make_open(sb)
+    shown = [original, original_md, lineage_plot, lineage_md]
+    post.change(open_original, [user, post], shown, api_visibility="private")
+    gr.on(shell.on_persona(), usable_choices(sb), [user], cameos, api_visibility="private")
+    remix_btn.click(make_remix(sb), [user, post, prompt, mode, keep, seed, cameos], [video, details],
+                    api_name="remix", concurrency_limit=sb.config.generation_concurrency,
+                    concurrency_id="generation")
+    publish_btn.click(make_publish_remix(sb), [user, details, caption, own_policy], None,
+                      api_visibility="private").then(open_original, [user, post], shown, api_visibility="private")
+    return RemixTab(post=post)

@@ -1,4 +1,4 @@
-"""Verify tab and moderation (reports) callbacks."""
+"""Verify tab: Content Credentials and "was this made here?" for any uploaded video."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import gradio as gr
 
 from sandbox.context import Sandbox
 from sandbox.ui.common import acting_user, user_errors
+from sandbox.ui.shell import Shell
 
 
 def make_verify(sb: Sandbox):
@@ -23,32 +24,16 @@ def make_verify(sb: Sandbox):
     return verify
 
 
-def moderation_functions(sb: Sandbox) -> dict:
-    def report(user: str = "", post_id: str = "", reason: str = "", request: gr.Request = None) -> dict:
-        """Report a post: it disappears from your feed at once and goes to the admins' queue."""
-        return sb.reports.report(acting_user(sb, user, request).id, post_id, reason)
-
-    def reports(user: str = "", request: gr.Request = None) -> list[dict]:
-        """Admins: the open reports."""
-        return sb.reports.queue(acting_user(sb, user, request).id)
-
-    def resolve_report(user: str = "", report_id: int = 0, action: str = "take_down",
-                       request: gr.Request = None) -> dict:
-        """Admins: take_down the reported post, or dismiss the report."""
-        return sb.reports.resolve(acting_user(sb, user, request).id, int(report_id), action)
-
-    return {fn.__name__: user_errors(fn) for fn in (report, reports, resolve_report)}
-
-
-def make_reports_view(sb: Sandbox):
-    """The Reports tab's table: the queue for admins, a plain note for everyone else (no error toast on
-    every persona switch)."""
-
-    @user_errors
-    def reports_view(user: str, request: gr.Request = None):
-        actor = acting_user(sb, user, request)
-        if not actor.is_admin:
-            return {"note": "only admins review reports — switch to the persona @mod"}
-        return sb.reports.queue(actor.id)
-
-    return reports_view
+def build(shell: Shell) -> None:
+    """The Verify tab: upload any video, read its credentials and whether it was made here."""
+    with gr.Tab("Verify", id="verify"):
+        gr.Markdown("Upload any video: see whether it carries valid **Content Credentials**, what they claim "
+                    "(AI-made, model, creator, remix chain), and whether it was made in this sandbox — also "
+                    "after the credentials were stripped and the video re-encoded.")
+        with gr.Row():
+            video = gr.File(label="Video", file_types=["video"], type="filepath")
+            with gr.Column():
+                summary = gr.Markdown()
+                report = gr.JSON(label="Full report", open=False)
+        verify_btn = gr.Button("Verify", variant="primary")
+    verify_btn.click(make_verify(shell.sb), [shell.user, video], [summary, report], api_name="verify")
