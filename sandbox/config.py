@@ -15,10 +15,20 @@ DEVICE_MAPS = ("auto", "cpu", "cuda", "balanced")
 OFFLOAD_MODES = ("auto", "none", "model", "sequential", "group", "disk")
 
 
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
 def boolean(value: str) -> bool:
-    if value.strip().lower() not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-        raise ValueError(value)
-    return value.strip().lower() in ("1", "true", "yes", "on")
+    """The one reading of a yes/no setting (environment variables, ``SANDBOX_SPEED`` flags).
+
+    >>> boolean("Yes"), boolean(" off ")
+    (True, False)
+    """
+    word = value.strip().lower()
+    if word not in TRUE_WORDS + FALSE_WORDS:
+        raise ValueError(f"{value!r} is not one of {TRUE_WORDS + FALSE_WORDS}")
+    return word in TRUE_WORDS
 
 
 def _default_data_dir() -> Path:

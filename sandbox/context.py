@@ -21,6 +21,7 @@ from sandbox.models.loader import ModelLoader
 from sandbox.models.placement import Hardware, PlacementConfig, parse_max_memory
 from sandbox.models.speed import SpeedConfig
 from sandbox.provenance.credentials import ContentCredentials
+from sandbox.provenance.fingerprint import video_fingerprint
 from sandbox.provenance.moderation import ModerationConfig, Moderator
 from sandbox.provenance.service import ProvenanceService
 from sandbox.remix.service import RemixService
@@ -31,40 +32,53 @@ from sandbox.store.media import MediaStore
 
 
 class Sandbox:
+    """Every service of one sandbox, built in dependency order with explicit arguments: reading this
+    constructor tells what generating or publishing does (moderation, watermark, credentials, fingerprint,
+    rate limit; cameo consent, remix rules, the cameo ledger, the feed's caches)."""
+
     def __init__(self, config: SandboxConfig | None = None, hardware: Hardware | None = None) -> None:
-        self.config = config or SandboxConfig.from_env()
-        self.config.data_dir.mkdir(parents=True, exist_ok=True)
-        self.db = Database(self.config.resolved_db_url)
-        self.media = MediaStore(self.config.media_dir)
+        self.config = config = config or SandboxConfig.from_env()
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database(config.resolved_db_url)
+        self.media = MediaStore(config.media_dir)
         self.media.sweep_temp()  # a crash mid-write leaves only temp files; they never count
-        self.identity = IdentityService(self.db, self.config)
+        self.identity = IdentityService(self.db, config)
+
+        # models
         self.registry = ModelRegistry()
-        placement = PlacementConfig(device_map=self.config.device_map,
-                                    max_memory=parse_max_memory(self.config.max_memory),
-                                    offload=self.config.offload, offload_folder=self.config.data_dir / "offload")
-        self.loader = ModelLoader(self.registry, self.config.resolved_models_dir, placement, hardware,
-                                  default_model=self.config.model,
-                                  speed=SpeedConfig.parse(self.config.speed) if self.config.speed else None)
-        self.generation = GenerationService(self.db, self.media, self.loader, self.config.max_prompt_chars)
+        placement = PlacementConfig(device_map=config.device_map, max_memory=parse_max_memory(config.max_memory),
+                                    offload=config.offload, offload_folder=config.data_dir / "offload")
+        self.loader = ModelLoader(self.registry, config.resolved_models_dir, placement, hardware,
+                                  default_model=config.model,
+                                  speed=SpeedConfig.parse(config.speed) if config.speed else None)
+
+        # trust: moderation of every text, and what every video carries
+        self.moderator = Moderator(self.db, ModerationConfig.from_files(config.banned_terms_file,
+                                                                        config.public_figures_file))
+        self.provenance = ProvenanceService(
+            self.db, ContentCredentials(config.data_dir / "keys", config.c2pa_cert, config.c2pa_key))
+
+        # making videos: check the prompt and the rate, run, mark, sign, fingerprint, save the draft
+        self.generation = GenerationService(
+            self.db, self.media, self.loader, max_prompt_chars=config.max_prompt_chars,
+            check_text=self.moderator.check, mark=self.provenance.mark, sign=self.provenance.sign,
+            fingerprint=video_fingerprint, rate_limiter=RateLimiter.parse(config.rate_limit))
+        self.feed = FeedRanker(self.db, self.media)
+        self.cameos = CameoService(
+            self.db, self.media, MediaStore(config.private_dir), self.generation,
+            CameoConfig(VerificationConfig(max_bytes=config.cameo_max_mb * 2**20),
+                        keep_uploads=config.cameo_keep_uploads),
+            check_text=self.moderator.check, on_change=self.feed.invalidate)
+        self.remixes = RemixService(self.db, self.media, self.generation, self.cameos)
+
+        # people: graph, accounts, posts (publish = moderation + consent + remix rules, then the ledger)
         self.graph = SocialGraph(self.db)
         self.accounts = AccountService(self.db)
-        self.posts = PostService(self.db, self.media)
-        self.feed = FeedRanker(self.db, self.media)
-        self.posts.on_change.append(self.feed.invalidate)
+        self.posts = PostService(
+            self.db, self.media, check_text=self.moderator.check,
+            publish_checks=(self.cameos.check_publish, self.remixes.check_publish),
+            on_published=(self.cameos.record_post_uses,), on_change=self.feed.invalidate)
         self.reports = ReportService(self.db, self.posts)
-        self.provenance = ProvenanceService(
-            self.db,
-            ContentCredentials(self.config.data_dir / "keys", self.config.c2pa_cert, self.config.c2pa_key),
-            Moderator(self.db, ModerationConfig.from_files(self.config.banned_terms_file,
-                                                           self.config.public_figures_file)))
-        self.provenance.attach(self.generation, self.posts)
-        self.cameos = CameoService(
-            self.db, self.media, MediaStore(self.config.private_dir), self.generation, self.posts,
-            CameoConfig(VerificationConfig(max_bytes=self.config.cameo_max_mb * 2**20),
-                        keep_uploads=self.config.cameo_keep_uploads))
-        self.cameos.text_checks.append(self.provenance.moderator.check)
-        self.remixes = RemixService(self.db, self.media, self.generation, self.cameos, self.posts)
-        self.generation.rate_limiter = RateLimiter.parse(self.config.rate_limit)
 
     @classmethod
     def from_env(cls) -> Sandbox:

@@ -19,3 +19,7 @@ class NotFound(SandboxError):
 
 class ModelUnavailable(SandboxError):
     """The model exists in model_cards/ but cannot be loaded here (not downloaded, offline, too big)."""
+
+
+class GenerationCancelled(SandboxError):
+    """The person pressed Cancel: the pipeline stopped between denoising steps and nothing was saved."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,8 +24,9 @@ from sandbox.cameo.verification import Check, VerificationConfig, similarity, ve
 from sandbox.errors import NotFound, PermissionDenied, SandboxError
 from sandbox.generation.request import GenerationRequest
 from sandbox.generation.service import GenerationResult, GenerationService, Progress, _no_progress
+from sandbox.hooks import OnChange, TextCheck
 from sandbox.social.graph import user_by_handle
-from sandbox.social.posts import PostService, notify
+from sandbox.social.posts import notify
 from sandbox.social.text import clean_text
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
@@ -59,16 +59,17 @@ def live_cameo(s: Session, owner_id: str) -> Cameo | None:
 
 class CameoService:
     def __init__(self, db: Database, media: MediaStore, private: MediaStore, generation: GenerationService,
-                 posts: PostService, config: CameoConfig | None = None) -> None:
+                 config: CameoConfig | None = None, *, check_text: TextCheck | None = None,
+                 on_change: OnChange | None = None) -> None:
+        """``check_text`` moderates the owner's instructions; ``on_change`` is told when take-downs remove
+        posts (the feed drops its caches)."""
         self.db = db
         self.media = media  # videos (served to whoever may see them)
         self.private = private  # reference crops and kept uploads: never served by URL
         self.generation = generation
-        self.posts = posts
         self.config = config or CameoConfig()
-        self.text_checks: list[Callable[[str, str, str], None]] = []  # moderation registers here
-        posts.publish_checks.append(self.check_publish)
-        posts.published_hooks.append(self.record_post_uses)
+        self.check_text = check_text
+        self.on_change = on_change
 
     # ------------------------------------------------------------------ create
     def create(self, owner_id: str, video: Path | str, challenge: str = "", delete_upload: bool = False) -> dict:
@@ -144,9 +145,8 @@ class CameoService:
         if instructions is not None:
             instructions = clean_text("instructions", instructions, required=False,
                                       max_chars=self.config.max_instructions_chars)
-            if instructions:
-                for check in self.text_checks:
-                    check("instructions", instructions, owner_id)
+            if instructions and self.check_text is not None:
+                self.check_text("instructions", instructions, owner_id)
         with self.db.session() as s:
             cameo = live_cameo(s, owner_id)
             if cameo is None:
@@ -353,8 +353,8 @@ class CameoService:
                 for creator in creators:
                     notify(s, creator, "cameo", by_id, None, f"a video of yours was removed: {reason}")
             release_media(self.db, self.media, sha)
-        if shas:
-            self.posts.changed()
+        if shas and self.on_change is not None:
+            self.on_change()
         return len(shas)
 
 

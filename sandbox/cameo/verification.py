@@ -12,6 +12,7 @@ Steps: ``read_clip`` (length, size, sampled frames) → ``detect_faces`` (OpenCV
 from __future__ import annotations
 
 import itertools
+import logging
 import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from sandbox.errors import SandboxError
+
+log = logging.getLogger("sandbox.cameo")
 
 AUDIO_CHECK_NOTE = ("The spoken-digits check is not active: no offline speech model is installed here, so only "
                     "the video is checked.")
@@ -125,9 +128,8 @@ def read_clip(path: Path, config: VerificationConfig) -> Clip:
         reader = imageio_ffmpeg.read_frames(str(path))
         meta = next(reader)
     except Exception as exc:  # ffmpeg says "Invalid data", "moov atom not found", no video stream, …
-        raise SandboxError("`video` could not be read as a video: upload an MP4, WebM or MOV clip "
-                           f"({str(exc).strip().splitlines()[-1][:120] if str(exc).strip() else type(exc).__name__})"
-                           ) from exc
+        log.warning("cameo clip %s is not a readable video: %s", path.name, exc)  # the tool's words: log only
+        raise SandboxError("`video` could not be read as a video: upload an MP4, WebM or MOV clip") from None
     width, height = meta["size"]
     if total <= 0 or width <= 0:
         raise SandboxError("`video` has no video frames: upload a clip of yourself")

@@ -52,6 +52,7 @@ class FeedItem:
     remix_allowed: bool = True  # may the viewer remix it (the Remix button)
     parent_creator: str | None = None  # "remix of @…"
     parent_removed: bool = False  # the original was deleted: "original removed"
+    liked: bool = False  # the viewer likes it (the card's ❤️ toggles)
     score: float = 0.0
     parts: dict[str, float] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
@@ -214,7 +215,8 @@ class FeedRanker:
             caption=p.caption, prompt=p.prompt, video=str(self.media.path(p.media_sha256)),
             created_at=p.created_at.isoformat(timespec="seconds"), likes=p.like_count, comments=p.comment_count,
             remixes=p.remix_count, parent_post_id=p.parent_post_id, relation=c.relation, remix_policy=p.remix_policy,
-            remix_allowed=may_remix(p.remix_policy, c.relation == "self", c.relation == "friend"),
+            # the viewer's own posts never reach their feed, so the viewer is never the creator here
+            remix_allowed=may_remix(p.remix_policy, is_creator=False, is_friend=c.relation == "friend"),
             score=round(sum(shown.values()), 4), parts=shown, reasons=reasons,
         )
 
@@ -231,6 +233,16 @@ class FeedRanker:
             if item.parent_post_id:
                 handle, deleted = parents.get(item.parent_post_id, (None, True))
                 item.parent_creator, item.parent_removed = handle, bool(deleted)
+
+    def annotate_likes(self, viewer_id: str, items: list[FeedItem]) -> None:
+        """Which items the viewer already likes (one query per page)."""
+        if not items:
+            return
+        with self.db.session() as s:
+            liked = set(s.scalars(select(Like.post_id).where(Like.user_id == viewer_id,
+                                                             Like.post_id.in_([i.post_id for i in items]))))
+        for item in items:
+            item.liked = item.post_id in liked
 
     @staticmethod
     def rerank(order: list[tuple[float, str, str, str, int]], w: FeedWeights) -> list[int]:
@@ -292,6 +304,7 @@ class FeedRanker:
                              for i, c in enumerate(cands)], w)
         page = [self.item(cands[i], parts, i, intent) for i in order[offset: offset + limit]]
         self.annotate_parents(page)
+        self.annotate_likes(viewer_id, page)
         notice = ""
         if not order:
             notice = ("You're all caught up ✨ — nothing new from your circle. Follow more people, "

@@ -6,6 +6,7 @@ cat, dog, fox, …), demote those close to *sport*. "only my friends today" → 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -57,6 +58,23 @@ class SteeringIntent:
         return "; ".join(parts) if parts else "not understood — try e.g. “more animals, less sport”"
 
 
+@functools.cache
+def stem(word: str) -> str:
+    """One form per word (Snowball's English stemmer): squares, square → squar; dancing, dance → danc.
+
+    >>> stem("squares") == stem("square"), stem("cities") == stem("city")
+    (True, True)
+    """
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english").stemWord(word.lower())
+
+
+def words_of(text: str) -> list[str]:
+    """The stemmed words of a text: how prompts, captions and topics are compared."""
+    return [stem(w) for w in re.findall(r"[a-zA-Z]{2,}", text)]
+
+
 def _topics(phrase: str) -> list[str]:
     words = [w for w in re.findall(r"[a-z]+", phrase) if w not in STOP]
     return [ALIASES.get(w, w) for w in words]
@@ -91,8 +109,12 @@ def parse_instruction(text: str) -> SteeringIntent:
     return intent
 
 
+TOPICS_BY_STEM = {stem(name): name for name in TOPIC_WORDS}
+
+
 def expand(topic: str) -> str:
-    return " ".join(TOPIC_WORDS.get(topic, (topic,)))
+    """A topic with its related words ("animals" → animal cat dog …); any word form of a topic name counts."""
+    return " ".join(TOPIC_WORDS.get(TOPICS_BY_STEM.get(stem(topic), topic), (topic,)))
 
 
 def topic_similarity(texts: list[str], topics: list[str]) -> np.ndarray:
@@ -102,7 +124,7 @@ def topic_similarity(texts: list[str], topics: list[str]) -> np.ndarray:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     queries = [expand(t) for t in topics]
-    vectorizer = TfidfVectorizer(sublinear_tf=True, token_pattern=r"(?u)\b[a-zA-Z]{2,}\b")
+    vectorizer = TfidfVectorizer(sublinear_tf=True, analyzer=words_of)
     matrix = vectorizer.fit_transform(texts + queries)
     docs, q = matrix[: len(texts)], matrix[len(texts):]
     sims = (docs @ q.T).toarray()  # rows are L2-normalised: dot = cosine

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,10 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sandbox.errors import ModelUnavailable, SandboxError
+from sandbox.errors import GenerationCancelled, ModelUnavailable, SandboxError
+from sandbox.generation.ratelimit import RateLimiter
 from sandbox.generation.request import GenerationRequest, check_inputs, resolve_defaults
 from sandbox.generation.video import encode_mp4, to_uint8, upscale_for_display
 from sandbox.generation.zerogpu import gpu_duration, gpu_task
+from sandbox.hooks import Fingerprinter, MarkFrames, Signer, TextCheck
 from sandbox.models.cards import ModelSpec
 from sandbox.models.loader import LoadedPipeline, ModelLoader
 from sandbox.store.db import Database
@@ -21,13 +24,30 @@ from sandbox.store.references import release_media
 from sandbox.store.schema import Draft
 
 Progress = Callable[[float, str], None]
-FramesHook = Callable[[np.ndarray, dict], np.ndarray]
-Signer = Callable[[Path, Path, dict, Path | None], None]  # (unsigned mp4, signed mp4 to write, claims, parent)
-Fingerprinter = Callable[[np.ndarray], list[str]]
 
 
 def _no_progress(_fraction: float, _desc: str) -> None:
     pass
+
+
+def cancellable(progress: Progress, cancel: threading.Event) -> Progress:
+    """Progress that stops the run once ``cancel`` is set. The pipeline reports after every denoising step
+    (``callback_on_step_end``), so the run stops between two steps: the exception leaves the pipeline call,
+    its lock is released for the next job, and no draft is saved.
+
+    >>> stop = threading.Event(); report = cancellable(_no_progress, stop)
+    >>> report(0.5, "step 1"); stop.set(); report(0.6, "step 2")
+    Traceback (most recent call last):
+    ...
+    sandbox.errors.GenerationCancelled: cancelled at step 2: nothing was saved
+    """
+
+    def report(fraction: float, desc: str) -> None:
+        if cancel.is_set():
+            raise GenerationCancelled(f"cancelled at {desc}: nothing was saved")
+        progress(fraction, desc)
+
+    return report
 
 
 @dataclass
@@ -77,18 +97,21 @@ class GenerationService:
     '.mp4'
     """
 
-    def __init__(self, db: Database, media: MediaStore, loader: ModelLoader, max_prompt_chars: int = 500) -> None:
+    def __init__(self, db: Database, media: MediaStore, loader: ModelLoader, *, max_prompt_chars: int = 500,
+                 check_text: TextCheck | None = None, mark: MarkFrames | None = None, sign: Signer | None = None,
+                 fingerprint: Fingerprinter | None = None, rate_limiter: RateLimiter | None = None) -> None:
+        """``check_text`` moderates prompts; ``mark`` burns the visible watermark into every frame; ``sign``
+        writes Content Credentials into every MP4; ``fingerprint`` records perceptual hashes so Verify can
+        find the original; ``rate_limiter`` caps generations per user. ``None``: that step is skipped."""
         self.db = db
         self.media = media
         self.loader = loader
         self.max_prompt_chars = max_prompt_chars
-        # Provenance registers here (sandbox.provenance.service): watermark, C2PA signer, fingerprints,
-        # moderation of prompts, rate limit.
-        self.frame_hooks: list[FramesHook] = []
-        self.signer: Signer | None = None
-        self.fingerprinter: Fingerprinter | None = None
-        self.prompt_checks: list[Callable[..., None]] = []  # (field, text, user_id, allowed_figures)
-        self.rate_limiter = None
+        self.check_prompt = check_text
+        self.mark = mark
+        self.sign = sign
+        self.fingerprint = fingerprint
+        self.rate_limiter = rate_limiter
         self._run_on_gpu = gpu_task(run_pipeline, duration=lambda loaded, req, *a, **k: gpu_duration(
             int(req.num_frames), int(req.steps)))
 
@@ -106,31 +129,32 @@ class GenerationService:
     def check_text(self, user_id: str, request: GenerationRequest,
                    allowed_figures: frozenset[str] = frozenset()) -> None:
         """Moderation of the prompts; ``allowed_figures``: names of people whose own cameo is used."""
-        for check in self.prompt_checks:
-            check("prompt", request.prompt, user_id, allowed_figures)
-            if request.negative_prompt:
-                check("negative_prompt", request.negative_prompt, user_id)
+        if self.check_prompt is None:
+            return
+        self.check_prompt("prompt", request.prompt, user_id, allowed_figures)
+        if request.negative_prompt:
+            self.check_prompt("negative_prompt", request.negative_prompt, user_id)
 
     def encode(self, frames: np.ndarray, fps: int, claims: dict | None = None, parent: Path | None = None) -> str:
         """Encode to MP4 (and sign it) in the media folder, atomically. Returns the content hash."""
 
         def write(tmp: Path) -> None:
-            if self.signer is None:
+            if self.sign is None:
                 encode_mp4(frames, tmp, fps)
                 return
             with self.media.temp_path(".mp4") as raw:
                 encode_mp4(frames, raw, fps)
-                self.signer(raw, tmp, claims or {}, parent)
+                self.sign(raw, tmp, claims or {}, parent)
 
         return self.media.write(".mp4", write)
 
     def finish(self, frames: np.ndarray, claims: dict, fps: int,
                parent: Path | None = None) -> tuple[str, np.ndarray]:
-        """Frame hooks (the watermark), then encode and sign: every video the sandbox writes goes through
-        here. Returns the content hash and the frames as written."""
+        """The watermark, then encode and sign: every video the sandbox writes goes through here. Returns
+        the content hash and the frames as written."""
         frames = upscale_for_display(to_uint8(frames))
-        for hook in self.frame_hooks:
-            frames = hook(frames, claims)
+        if self.mark is not None:
+            frames = self.mark(frames, claims)
         return self.encode(frames, fps, claims, parent), frames
 
     def claims(self, user_id: str, request: GenerationRequest, spec: ModelSpec) -> dict:
@@ -189,9 +213,14 @@ class GenerationService:
         t2 = time.perf_counter()
         claims = self.claims(user_id, request, spec)
         sha, frames = self.finish(frames, claims, spec.fps, parent)
-        fingerprint = self.fingerprinter(frames) if self.fingerprinter else None
+        fingerprint = self.fingerprint(frames) if self.fingerprint else None
         t3 = time.perf_counter()
         timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(t2 - t1, 4), "encode_s": round(t3 - t2, 4)}
+        try:
+            progress(1.0, "saving the draft")  # the last moment a Cancel can still stop it
+        except GenerationCancelled:
+            release_media(self.db, self.media, sha)
+            raise
         draft_id = self.save_draft(user_id, request, spec, sha, timings, fingerprint)
         timings["total_s"] = round(time.perf_counter() - t0, 4)
         return GenerationResult(draft_id, self.media.path(sha), int(request.seed), spec.repo_id, spec.revision,

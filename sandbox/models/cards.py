@@ -18,6 +18,15 @@ TASKS = ("t2v", "r2v", "v2v")
 ASPECTS = {"portrait 9:16": (9, 16), "landscape 16:9": (16, 9), "square 1:1": (1, 1)}
 
 
+def aspect_of(width: int, height: int) -> str:
+    """The aspect name closest to a frame's shape.
+
+    >>> aspect_of(112, 64), aspect_of(64, 64)
+    ('landscape 16:9', 'square 1:1')
+    """
+    return min(ASPECTS, key=lambda name: abs(ASPECTS[name][0] / ASPECTS[name][1] - width / height))
+
+
 @dataclass(frozen=True)
 class FrameRule:
     """Valid frame counts are ``offset + k * multiple_of`` within [min, max] (Wan: 4k+1, LTX: 8k+1)."""
@@ -88,6 +97,9 @@ class ModelSpec:
     size: SizeRule
     resolutions: dict[str, int]
     default_resolution: str
+    trained_resolutions: tuple[str, ...]  # the sizes it learned; the others are offered as experimental
+    trained_frames: tuple[int, int]  # the frame counts it learned (inclusive range); others are experimental
+    examples: tuple[str, ...]  # prompts it can draw, offered in the Create tab
     steps: int
     guidance: float
     memory_gb: float
@@ -114,6 +126,30 @@ class ModelSpec:
                              f"but is {self.default_aspect!r}")
         if self.frames.check(self.frames.default):
             raise ValueError(f"model card {self.id!r}: {self.frames.check(self.frames.default)}")
+        if not self.trained_resolutions or not set(self.trained_resolutions) <= set(self.resolutions):
+            raise ValueError(f"model card {self.id!r}: `trained.resolutions` must be some of `resolutions` "
+                             f"{list(self.resolutions)} but is {list(self.trained_resolutions)}")
+        low, high = (*self.trained_frames, None, None)[:2]
+        if high is None or len(self.trained_frames) != 2 or not self.frames.min <= low <= high <= self.frames.max:
+            raise ValueError(f"model card {self.id!r}: `trained.frames` must be [low, high] within the frame rule "
+                             f"[{self.frames.min}, {self.frames.max}] but is {list(self.trained_frames)}")
+        if not self.examples:
+            raise ValueError(f"model card {self.id!r}: `examples` is empty: list prompts this model can draw")
+
+    def resolution_choices(self) -> list[tuple[str, str]]:
+        """(label, value) per resolution; sizes the model was not trained for say so.
+
+        >>> ModelRegistry().get("micro-wan-vace").resolution_choices()[-1]
+        ('64p · experimental', '64p')
+        """
+        return [(r if r in self.trained_resolutions else f"{r} · experimental", r) for r in self.resolutions]
+
+    def frames_note(self) -> str:
+        """"trained for 9 frames; other counts are experimental" — said next to the frame slider."""
+        low, high = self.trained_frames
+        trained = f"{low}" if low == high else f"{low}–{high}"
+        every = [n for n in self.frames.choices() if not low <= n <= high]
+        return f"trained for {trained} frames" + ("; other counts are experimental" if every else "")
 
     @property
     def display_name(self) -> str:
@@ -133,7 +169,10 @@ class ModelSpec:
                 torch_dtype=s.get("torch_dtype", "bfloat16"), fps=int(s["fps"]),
                 frames=FrameRule(**s["frames"]), size=SizeRule(**s["size"]),
                 resolutions={str(k): int(v) for k, v in s["resolutions"].items()},
-                default_resolution=str(s["default_resolution"]), steps=int(s["steps"]),
+                default_resolution=str(s["default_resolution"]),
+                trained_resolutions=tuple(str(r) for r in s["trained"]["resolutions"]),
+                trained_frames=tuple(int(n) for n in s["trained"]["frames"]),
+                examples=tuple(str(e) for e in s["examples"]), steps=int(s["steps"]),
                 guidance=float(s["guidance"]), memory_gb=float(s["memory_gb"]),
                 license=str(meta.get("license", "unknown")), description=card.text.strip(),
                 embedded=bool(s.get("embedded", False)), builder=s.get("builder"), shipped=s.get("shipped"),
@@ -142,6 +181,11 @@ class ModelSpec:
             )
         except KeyError as exc:
             raise ValueError(f"model card {path.name}: `sandbox.{exc.args[0]}` is missing") from exc
+
+
+def card_paths(cards_dir: Path = CARDS_DIR) -> list[Path]:
+    """Every model card in a folder: each ``*.md`` but the folder's README (how to add a model)."""
+    return sorted(p for p in Path(cards_dir).glob("*.md") if p.name != "README.md")
 
 
 class ModelRegistry:
@@ -155,7 +199,7 @@ class ModelRegistry:
     def __init__(self, cards_dir: Path = CARDS_DIR) -> None:
         self.cards_dir = Path(cards_dir)
         self.specs: dict[str, ModelSpec] = {
-            s.id: s for s in sorted((ModelSpec.from_card(p) for p in self.cards_dir.glob("*.md")),
+            s.id: s for s in sorted((ModelSpec.from_card(p) for p in card_paths(self.cards_dir)),
                                    key=lambda s: (not s.embedded, not s.default, s.id))
         }
         if not self.specs:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sandbox.config import TRUE_WORDS
 from sandbox.errors import ModelUnavailable
 from sandbox.models.cards import ModelRegistry, ModelSpec
 from sandbox.models.placement import Hardware, Placement, PlacementConfig, choose_placement
@@ -51,8 +52,7 @@ def hub_offline() -> bool:
     """HF_HUB_OFFLINE, read now (huggingface_hub reads it once at import)."""
     from huggingface_hub import constants
 
-    env = os.environ.get("HF_HUB_OFFLINE", "").upper()
-    return bool(constants.HF_HUB_OFFLINE) or env in ("1", "ON", "YES", "TRUE")
+    return bool(constants.HF_HUB_OFFLINE) or os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in TRUE_WORDS
 
 
 def fetch_hint(spec: ModelSpec) -> str:

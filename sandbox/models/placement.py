@@ -69,7 +69,7 @@ class PlacementConfig:
     max_memory: dict[int | str, int] = field(default_factory=dict)
     offload: str = "auto"  # auto | none | model | sequential | group | disk
     offload_folder: Path = Path("data/offload")
-    vae_tiling: bool | None = None  # None: decide from the video size
+    vae_tiling: bool = False  # decode in tiles (less memory); always on when the model is offloaded
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,8 @@ def choose_placement(model_bytes: int, hardware: Hardware, config: PlacementConf
         if config.offload == "disk" or (cpu_budget is not None and cpu_budget < model_bytes):
             return Placement("disk_offload", "cpu", "float32", device_map="auto",
                              max_memory={"cpu": cpu_budget or model_bytes // 2},
-                             offload_folder=config.offload_folder, vae_tiling=bool(config.vae_tiling))
-        return Placement("cpu", "cpu", "float32", vae_tiling=bool(config.vae_tiling))
+                             offload_folder=config.offload_folder, vae_tiling=config.vae_tiling)
+        return Placement("cpu", "cpu", "float32", vae_tiling=config.vae_tiling)
 
     fits_one = budget[0] >= need
     if config.offload in ("model", "sequential", "group"):
@@ -136,7 +136,7 @@ def choose_placement(model_bytes: int, hardware: Hardware, config: PlacementConf
         if cpu_budget is not None:
             mm["cpu"] = cpu_budget
         return Placement("balanced", "cuda:0", gpu_dtype, device_map="balanced", max_memory=mm,
-                         vae_tiling=bool(config.vae_tiling))
+                         vae_tiling=config.vae_tiling)
     if fits_one or config.device_map == "cuda" or config.offload == "none":
-        return Placement("cuda", "cuda:0", gpu_dtype, vae_tiling=bool(config.vae_tiling))
+        return Placement("cuda", "cuda:0", gpu_dtype, vae_tiling=config.vae_tiling)
     return Placement("model_offload", "cuda:0", gpu_dtype, vae_tiling=True)

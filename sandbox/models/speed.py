@@ -7,7 +7,9 @@ and PSNR/SSIM against the plain pipeline on the same seed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from sandbox.config import boolean
 
 CACHES = ("first_block", "pab", "faster", "taylorseer")
 
@@ -25,7 +27,6 @@ class SpeedConfig:
     layerwise_casting: str | None = None  # storage dtype for weights, e.g. "bfloat16", "float8_e4m3fn"
     vae_tiling: bool = False
     vae_slicing: bool = False
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.cache is not None and self.cache not in CACHES:
@@ -64,7 +65,10 @@ class SpeedConfig:
             elif key in ("cache", "layerwise_casting"):
                 kwargs[key] = value
             else:
-                kwargs[key] = (value or "1").lower() in ("1", "true", "yes", "on")
+                try:
+                    kwargs[key] = boolean(value or "1")  # a bare flag means on
+                except ValueError as exc:
+                    raise ValueError(f"`SANDBOX_SPEED` option {key!r}: {exc}") from None
         return cls(**kwargs)
 
 

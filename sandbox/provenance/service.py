@@ -1,43 +1,40 @@
-"""Wires provenance into generation and publishing, and answers "is this video real, and whose is it?"."""
+"""What provenance adds to every video (mark, credentials) and the answer to "is this video real, and whose is it?"."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import select
 
 from sandbox.errors import SandboxError
-from sandbox.generation.service import GenerationService
 from sandbox.provenance.credentials import ContentCredentials
 from sandbox.provenance.fingerprint import BITS, MATCH_FRACTION, distance, video_fingerprint
-from sandbox.provenance.moderation import Moderator
 from sandbox.provenance.watermark import WatermarkConfig, apply_watermark
-from sandbox.social.posts import PostService
 from sandbox.store.db import Database
 from sandbox.store.schema import Draft, Fingerprint, Post, User
 
+log = logging.getLogger("sandbox.provenance")
 MAX_VERIFY_BYTES = 200 * 2**20
 AMBIGUITY_BITS = 3.0  # the best match must beat the runner-up by this much to be named
 
 
 class ProvenanceService:
-    def __init__(self, db: Database, credentials: ContentCredentials, moderator: Moderator,
+    """Marks and signs what the sandbox makes (``mark``, ``sign``, given to generation by the context) and
+    answers "is this video real, and whose is it?" (``verify``)."""
+
+    def __init__(self, db: Database, credentials: ContentCredentials,
                  watermark: WatermarkConfig | None = None) -> None:
         self.db = db
         self.credentials = credentials
-        self.moderator = moderator
         self.watermark = watermark or WatermarkConfig()
 
-    def attach(self, generation: GenerationService, posts: PostService) -> None:
-        """Every video gets the mark, the manifest and a fingerprint; every text passes moderation."""
-        generation.frame_hooks.append(
-            lambda frames, claims: apply_watermark(frames, claims["creator"].lstrip("@"), self.watermark))
-        generation.signer = self.sign
-        generation.fingerprinter = video_fingerprint
-        generation.prompt_checks.append(self.moderator.check)
-        posts.text_checks.append(self.moderator.check)
+    def mark(self, frames: np.ndarray, claims: dict) -> np.ndarray:
+        """The visible "AI · sandbox · @creator" watermark on every frame."""
+        return apply_watermark(frames, claims["creator"].lstrip("@"), self.watermark)
 
     def sign(self, src: Path, dest: Path, claims: dict, parent: Path | None = None) -> None:
         self.credentials.sign(src, dest, {k: v for k, v in claims.items() if v is not None}, parent)
@@ -57,7 +54,9 @@ class ProvenanceService:
             fingerprint = video_fingerprint(path)
         except Exception as exc:
             if not report.has_manifest:
-                raise SandboxError(f"`video` could not be read as a video ({exc}); upload an MP4 or WebM") from exc
+                # the decoder's own words (ffmpeg's build configuration and all) go to the log, not to people
+                log.warning("verify: %s is not a readable video: %s", path.name, exc)
+                raise SandboxError("this is not a video we can read — upload an MP4 or WebM file") from None
             fingerprint = None
         match = self.lookup(viewer_id, fingerprint, digest)
         summary = self.summary(report, match)

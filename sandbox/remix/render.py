@@ -65,7 +65,8 @@ def lineage_figure(lineage: dict):
     place(lineage["descendants"], post_index, root_depth + 1)
     width = max(n[1] for n in nodes) + 1
     height = max(n[2] for n in nodes) + 1
-    fig, ax = plt.subplots(figsize=(min(2.2 * width + 1, 14), min(1.0 * height + 1.2, 8)))
+    # at least 6 in wide: the title of a post with no remixes yet must not be cut at the figure's edges
+    fig, ax = plt.subplots(figsize=(min(max(2.2 * width + 1, 6), 14), min(1.0 * height + 1.2, 8)))
     for a, b in edges:
         ax.annotate("", xy=(nodes[b][1], -nodes[b][2]), xytext=(nodes[a][1], -nodes[a][2]),
                     arrowprops={"arrowstyle": "->", "color": "#888", "lw": 1.2})
@@ -78,6 +79,6 @@ def lineage_figure(lineage: dict):
     ax.set_xlim(-0.6, width - 0.4)
     ax.set_ylim(-height + 0.4, 0.6)
     ax.axis("off")
-    ax.set_title("Remix lineage — original on the left, remixes to the right", fontsize=9)
+    ax.set_title("Remix lineage — original on the left, remixes to the right", fontsize=9, wrap=True)
     fig.tight_layout()
     return fig

@@ -21,6 +21,7 @@ from sandbox.errors import NotFound, PermissionDenied, SandboxError
 from sandbox.generation.request import GenerationRequest
 from sandbox.generation.service import GenerationResult, GenerationService, Progress, _no_progress
 from sandbox.generation.video import read_frames
+from sandbox.models.cards import aspect_of
 from sandbox.remix.conditioning import (
     MODES,
     extend_conditioning,
@@ -29,7 +30,7 @@ from sandbox.remix.conditioning import (
     restyle_conditioning,
 )
 from sandbox.social.graph import blocked_ids
-from sandbox.social.posts import PostService, may_remix
+from sandbox.social.posts import may_remix
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
 from sandbox.store.schema import Cameo, Draft, Post, User
@@ -55,13 +56,11 @@ def check_inputs(mode: str, keep: float, prompt: str) -> None:
 
 
 class RemixService:
-    def __init__(self, db: Database, media: MediaStore, generation: GenerationService, cameos: CameoService,
-                 posts: PostService) -> None:
+    def __init__(self, db: Database, media: MediaStore, generation: GenerationService, cameos: CameoService) -> None:
         self.db = db
         self.media = media
         self.generation = generation
         self.cameos = cameos
-        posts.publish_checks.append(self.check_publish)
 
     # ------------------------------------------------------------------ steps
     def load_original(self, s: Session, actor_id: str, post_id: str) -> Original:
@@ -185,8 +184,7 @@ def fit_to_model(frames: np.ndarray, spec) -> np.ndarray:
     import cv2
 
     h, w = frames.shape[1:3]
-    aspect = "square 1:1" if w == h else ("landscape 16:9" if w > h else "portrait 9:16")
-    tw, th = spec.size.for_aspect(spec.resolutions[spec.default_resolution], aspect)
+    tw, th = spec.size.for_aspect(spec.resolutions[spec.default_resolution], aspect_of(w, h))
     if (tw, th) == (w, h):
         return frames
     return np.stack([cv2.resize(f, (tw, th), interpolation=cv2.INTER_AREA) for f in frames])

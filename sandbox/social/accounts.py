@@ -13,7 +13,7 @@ from sandbox.identity.auth import normalize_handle
 from sandbox.social.graph import follower_ids, following_ids, friend_ids, user_by_handle
 from sandbox.social.text import clean_text
 from sandbox.store.db import Database
-from sandbox.store.schema import InviteCode, Post, User, utcnow
+from sandbox.store.schema import Block, InviteCode, Post, User, utcnow
 
 INVITES_PER_USER = 3
 HANDLE_RE = re.compile(r"^[a-z0-9_]{3,20}$")
@@ -88,10 +88,16 @@ class AccountService:
             return {"user_id": user.id, "handle": h, "invited_by": s.get(User, invite.owner_id).handle}
 
     def profile(self, viewer_id: str, handle: str) -> dict:
+        """A user's page. Someone the viewer blocked shows as blocked (so they can be unblocked), with
+        nothing else; someone who blocked the viewer does not exist for them."""
         with self.db.session() as s:
             user = user_by_handle(s, handle)
             from sandbox.social.graph import blocked_ids
 
+            if s.scalar(select(Block.id).where(Block.blocker_id == viewer_id, Block.blocked_id == user.id)):
+                return {"handle": user.handle, "display_name": user.display_name, "avatar": user.avatar, "bio": "",
+                        "blocked": True, "followers": 0, "following": 0, "friends": 0, "remix_count": 0,
+                        "posts": []}
             if user.id in blocked_ids(s, viewer_id):
                 raise NotFound(f"no user @{normalize_handle(handle)}: check the handle")
             posts = s.scalars(select(Post).where(Post.user_id == user.id, Post.deleted.is_(False))
@@ -100,6 +106,7 @@ class AccountService:
                                .where(Post.user_id == user.id, Post.deleted.is_(False)))
             return {
                 "handle": user.handle, "display_name": user.display_name, "avatar": user.avatar, "bio": user.bio,
+                "blocked": False,
                 "followers": len(follower_ids(s, user.id)), "following": len(following_ids(s, user.id)),
                 "friends": len(friend_ids(s, user.id)), "remix_count": int(remixes or 0),
                 "posts": [{"post_id": p.id, "caption": p.caption, "likes": p.like_count,

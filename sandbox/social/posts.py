@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox.errors import NotFound, PermissionDenied, SandboxError
+from sandbox.hooks import OnChange, OnPublished, PublishCheck, TextCheck
 from sandbox.social.graph import blocked_ids
 from sandbox.social.text import clean_text
 from sandbox.store.db import Database, add_once
@@ -28,10 +28,6 @@ def may_remix(policy: str, is_creator: bool, is_friend: bool) -> bool:
     return is_creator or policy == "everyone" or (policy == "friends" and is_friend)
 
 
-# Checks run inside the publish transaction (cameo consent and moderation register here).
-PublishCheck = Callable[[Session, User, Draft, str], None]
-
-
 def visible_post(s: Session, viewer_id: str, post_id: str) -> Post:
     """The post, if it exists, is not deleted, and neither side blocked the other."""
     post = s.get(Post, post_id or "")
@@ -46,48 +42,75 @@ def notify(s: Session, recipient_id: str, kind: str, actor_id: str, post_id: str
 
 
 class PostService:
-    def __init__(self, db: Database, media: MediaStore) -> None:
+    def __init__(self, db: Database, media: MediaStore, *, check_text: TextCheck | None = None,
+                 publish_checks: tuple[PublishCheck, ...] = (), on_published: tuple[OnPublished, ...] = (),
+                 on_change: OnChange | None = None) -> None:
+        """``check_text`` moderates captions and comments; ``publish_checks`` may refuse a publish inside its
+        transaction (cameo consent, the original's remix rules); ``on_published`` records in the same
+        transaction (the cameo ledger); ``on_change`` is told when posts or engagement change (the feed)."""
         self.db = db
         self.media = media
-        self.publish_checks: list[PublishCheck] = []
-        self.published_hooks: list[Callable[[Session, Post], None]] = []  # same transaction: cameo ledger
-        self.text_checks: list[Callable[[str, str, str], None]] = []  # (field, text, user_id): moderation
-        self.on_change: list[Callable[[], None]] = []  # feed caches listen here
+        self.check_text = check_text
+        self.publish_checks = tuple(publish_checks)
+        self.on_published = tuple(on_published)
+        self.on_change = on_change
 
     def changed(self) -> None:
-        """Tell listeners (the feed's caches) that posts or engagement changed."""
-        for fn in self.on_change:
-            fn()
+        """Tell the listener (the feed's caches) that posts or engagement changed."""
+        if self.on_change is not None:
+            self.on_change()
 
     def publish(self, actor_id: str, draft_id: str, caption: str = "", remix_policy: str = "everyone") -> dict:
+        """Publish a draft as a post. Idempotent: a draft makes at most one post (the database enforces it);
+        publishing it again answers with that post and ``already_published: True``."""
         caption = clean_text("caption", caption, required=False)
-        if caption:
-            for check in self.text_checks:
-                check("caption", caption, actor_id)
+        if caption and self.check_text is not None:
+            self.check_text("caption", caption, actor_id)
         if remix_policy not in REMIX_POLICIES:
             raise SandboxError(f"`remix_policy` must be one of {REMIX_POLICIES} but is {remix_policy!r}")
-        with self.db.session() as s:
-            draft = s.get(Draft, draft_id or "")
-            if draft is None or draft.user_id != actor_id:  # drafts are private: others' look like missing
-                raise NotFound(f"no draft {draft_id!r} of yours: publish one of your own drafts")
-            actor = s.get(User, actor_id)
-            for check in self.publish_checks:
-                check(s, actor, draft, caption)
-            parent_id = (draft.request or {}).get("parent_post_id")
-            cameo_ids = list((draft.request or {}).get("cameo_ids") or [])
-            post = Post(user_id=actor_id, draft_id=draft.id, media_sha256=draft.media_sha256, caption=caption,
-                        prompt=draft.prompt, model_id=draft.model_id, seed=draft.seed, parent_post_id=parent_id,
-                        remix_policy=remix_policy, cameo_ids={"ids": cameo_ids})
-            s.add(post)
-            if parent_id and (parent := s.get(Post, parent_id)) is not None:
-                parent.remix_count += 1
-                notify(s, parent.user_id, "remix", actor_id, post.id, "remixed your post")
-            s.flush()
-            for hook in self.published_hooks:
-                hook(s, post)
-            result = {"post_id": post.id, "draft_id": draft.id, "caption": caption, "remix_policy": remix_policy}
+        try:
+            with self.db.session() as s:
+                draft = s.get(Draft, draft_id or "")
+                if draft is None or draft.user_id != actor_id:  # drafts are private: others' look like missing
+                    raise NotFound(f"no draft {draft_id!r} of yours: publish one of your own drafts")
+                if (earlier := self.post_of_draft(s, draft.id)) is not None:
+                    return earlier
+                result = self._publish(s, actor_id, draft, caption, remix_policy)
+        except IntegrityError:  # the same draft published at the same moment: the other request won
+            with self.db.session() as s:
+                earlier = self.post_of_draft(s, draft_id)
+            if earlier is None:
+                raise
+            return earlier
         self.changed()
         return result
+
+    @staticmethod
+    def post_of_draft(s: Session, draft_id: str) -> dict | None:
+        post = s.scalar(select(Post).where(Post.draft_id == draft_id))
+        if post is None:
+            return None
+        return {"post_id": post.id, "draft_id": draft_id, "caption": post.caption, "remix_policy": post.remix_policy,
+                "already_published": True}
+
+    def _publish(self, s: Session, actor_id: str, draft: Draft, caption: str, remix_policy: str) -> dict:
+        actor = s.get(User, actor_id)
+        for check in self.publish_checks:
+            check(s, actor, draft, caption)
+        parent_id = (draft.request or {}).get("parent_post_id")
+        cameo_ids = list((draft.request or {}).get("cameo_ids") or [])
+        post = Post(user_id=actor_id, draft_id=draft.id, media_sha256=draft.media_sha256, caption=caption,
+                    prompt=draft.prompt, model_id=draft.model_id, seed=draft.seed, parent_post_id=parent_id,
+                    remix_policy=remix_policy, cameo_ids={"ids": cameo_ids})
+        s.add(post)
+        if parent_id and (parent := s.get(Post, parent_id)) is not None:
+            parent.remix_count += 1
+            notify(s, parent.user_id, "remix", actor_id, post.id, "remixed your post")
+        s.flush()
+        for record in self.on_published:
+            record(s, post)
+        return {"post_id": post.id, "draft_id": draft.id, "caption": caption, "remix_policy": remix_policy,
+                "already_published": False}
 
     def like(self, actor_id: str, post_id: str) -> dict:
         """Idempotent: liking twice counts once."""
@@ -114,8 +137,8 @@ class PostService:
 
     def comment(self, actor_id: str, post_id: str, text: str) -> dict:
         text = clean_text("comment", text)
-        for check in self.text_checks:
-            check("comment", text, actor_id)
+        if self.check_text is not None:
+            self.check_text("comment", text, actor_id)
         with self.db.session() as s:
             post = visible_post(s, actor_id, post_id)
             c = Comment(user_id=actor_id, post_id=post.id, text=text)

@@ -40,8 +40,12 @@ class ReportService:
             rows = s.execute(select(Report, Post, User.handle).join(Post, Post.id == Report.post_id)
                              .join(User, User.id == Report.reporter_id).where(Report.status == "open")
                              .order_by(Report.created_at)).all()
+            creators = dict(s.execute(select(User.id, User.handle).where(
+                User.id.in_({p.user_id for _, p, _ in rows}))).all()) if rows else {}
             return [{"report_id": r.id, "post_id": p.id, "caption": p.caption, "prompt": p.prompt,
-                     "reported_by": h, "reason": r.reason} for r, p, h in rows]
+                     "creator": creators.get(p.user_id, "?"), "video": str(self.posts.media.path(p.media_sha256)),
+                     "reported_by": h, "reason": r.reason, "reported_at": r.created_at.isoformat(timespec="minutes")}
+                    for r, p, h in rows]
 
     def resolve(self, actor_id: str, report_id: int, action: str) -> dict:
         if action not in ACTIONS:

@@ -99,7 +99,9 @@ class Post(Base):
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=lambda: new_id("p"))
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    draft_id: Mapped[str | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"), nullable=True)
+    # unique: a draft becomes at most one post (publishing twice answers with the first post)
+    draft_id: Mapped[str | None] = mapped_column(ForeignKey("drafts.id", ondelete="SET NULL"), nullable=True,
+                                                 unique=True)
     media_sha256: Mapped[str] = mapped_column(String(64), index=True)
     caption: Mapped[str] = mapped_column(Text, default="")
     prompt: Mapped[str] = mapped_column(Text)

@@ -13,7 +13,7 @@ from sandbox.cameo.consent import POLICIES
 from sandbox.cameo.verification import AUDIO_CHECK_NOTE, new_challenge
 from sandbox.context import Sandbox
 from sandbox.social.text import escape
-from sandbox.ui.common import acting_user, user_errors
+from sandbox.ui.common import acting_user, plural, user_errors
 from sandbox.ui.shell import Shell
 
 POLICY_CHOICES = [("only me", "only_me"), ("people I approve", "approved"),
@@ -114,9 +114,9 @@ def make_panel(sb: Sandbox):
             status = "Your last clip was **not accepted**:\n" + "\n".join(
                 f"- ❌ {escape(c['name'])}: {escape(c['detail'])}" for c in mine["checks"] if not c["passed"])
         else:
+            revoked = f" · revoked: {', '.join('@' + h for h in mine['revoked'])}" if mine["revoked"] else ""
             status = (f"**Cameo `{mine['cameo_id']}`** · {'⏸️ paused' if mine['paused'] else '▶️ active'} · "
-                      f"used in **{len(uses)}** videos" + (f" · revoked: {', '.join('@' + h for h in mine['revoked'])}"
-                                                          if mine["revoked"] else ""))
+                      f"used in **{plural(len(uses), 'video')}**{revoked}")
         refs = [(_load(p), "reference (private)") for p in (mine or {}).get("references", [])]
         gallery = [(u["video"], f"{u['kind']} by @{u['creator']} · {u['created_at']}") for u in uses]
         picks = [(f"{u['kind']} by @{u['creator']} · {u['created_at']} · {u['use_id']}", u["use_id"]) for u in uses]
@@ -159,15 +159,15 @@ def make_owner_action(sb: Sandbox, action: str):
             if not arg:
                 raise gr.Error("pick a video from “Used in” first")
             done = sb.cameos.delete_use(actor.id, arg)
-            gr.Info(f"Removed: {done['removed']} video(s) — gone from every feed and folder")
+            gr.Info(f"Removed: {plural(done['removed'], 'video')} — gone from every feed and folder")
         elif action == "revoke":
             if not (arg or "").strip():
                 raise gr.Error("type the handle to revoke, e.g. ben")
             done = sb.cameos.revoke(actor.id, arg)
-            gr.Info(f"@{done['revoked']} can no longer use your cameo; {done['removed']} video(s) removed")
+            gr.Info(f"@{done['revoked']} can no longer use your cameo; {plural(done['removed'], 'video')} removed")
         else:
             done = sb.cameos.delete(actor.id)
-            gr.Info(f"Cameo deleted; {done['removed']} video(s) that used it removed")
+            gr.Info(f"Cameo deleted; {plural(done['removed'], 'video')} that used it removed")
 
     owner_action.__name__ = f"cameo_{action}_ui"
     return owner_action
@@ -179,7 +179,7 @@ def usable_choices(sb: Sandbox):
         usable = sb.cameos.usable(acting_user(sb, user, request).id)
         choices = [(f"@{c['handle']}" + (" (you)" if c["mine"] else f" — {c['display_name']}"), c["cameo_id"])
                    for c in usable]
-        return gr.Dropdown(choices=choices, value=[], info=f"{len(choices)} cameo(s) you may cast · at most 2"
+        return gr.Dropdown(choices=choices, value=[], info=f"{plural(len(choices), 'cameo')} you may cast · at most 2"
                            if choices else "no cameos shared with you yet — ask a friend, or make your own")
 
     return cameo_choices
@@ -227,6 +227,8 @@ def build(shell: Shell) -> None:
     panel = make_panel(sb)
     panel_outputs = [status, references, policy, approved, instructions, paused, uses_gallery, use_pick]
     gr.on([tab.select, user.change], panel, [user], panel_outputs, api_visibility="private")
+    # another persona: the previous persona's clip and verification result are not theirs
+    user.change(lambda: (None, "", None), None, [clip, report, details], api_visibility="private", queue=False)
     new_challenge_btn.click(challenge_markdown, None, challenge, api_visibility="private")
     sample_btn.click(sample_clip, None, clip, api_visibility="private")
     create_btn.click(make_create(sb), [user, clip, challenge], [report, details],

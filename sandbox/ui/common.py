@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 
 import gradio as gr
@@ -58,3 +59,65 @@ def progress_adapter(progress: gr.Progress | None) -> Callable[[float, str], Non
     if progress is None:
         return lambda _f, _d: None
     return lambda fraction, desc: progress(fraction, desc=desc)
+
+
+class CancelSwitch:
+    """One Cancel flag per browser session: Cancel sets it, the running generation's progress sees it at the
+    next denoising step and stops (``sandbox.generation.service.cancellable``). Gradio's own ``cancels=`` only
+    stops waiting for the result; the pipeline thread would run on and save the draft."""
+
+    def __init__(self) -> None:
+        self._flags: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(request: gr.Request | None) -> str:
+        return getattr(request, "session_hash", None) or "no-session"
+
+    def arm(self, request: gr.Request | None) -> threading.Event:
+        """A fresh flag for the job this session starts now."""
+        flag = threading.Event()
+        with self._lock:
+            self._flags[self._key(request)] = flag
+        return flag
+
+    def cancel(self, request: gr.Request = None) -> None:
+        with self._lock:
+            flag = self._flags.get(self._key(request))
+        if flag is not None:
+            flag.set()
+            gr.Info("Cancelled: the generation stops at the next step and nothing is saved")
+
+    def progress(self, request: gr.Request | None, progress: gr.Progress | None) -> Callable[[float, str], None]:
+        """The progress callback of a job of this session, stopping it once Cancel is pressed."""
+        from sandbox.generation.service import cancellable
+
+        return cancellable(progress_adapter(progress), self.arm(request))
+
+
+def plural(count: int, word: str, plural_form: str | None = None) -> str:
+    """"1 follower", "2 followers", "0 likes".
+
+    >>> plural(1, "follower"), plural(2, "like"), plural(0, "video"), plural(3, "remix", "remixes")
+    ('1 follower', '2 likes', '0 videos', '3 remixes')
+    """
+    return f"{count} {word if count == 1 else plural_form or word + 's'}"
+
+
+def details_markdown(sb: Sandbox, details: dict) -> str:
+    """The generation details as a sentence (the JSON stays in the accordion)."""
+    req, timings = details.get("request") or {}, details.get("timings") or {}
+    try:
+        model = sb.registry.get(details.get("model", "")).label
+    except Exception:
+        model = details.get("model", "?")
+    cameos = req.get("cameo_ids") or []
+    parts = [f"Draft `{details['draft_id']}`", f"{model}",
+             f"{req.get('width')}×{req.get('height')}", plural(int(req.get("num_frames") or 0), "frame"),
+             plural(int(req.get("steps") or 0), "step"), f"guidance {req.get('guidance')}",
+             f"seed {details.get('seed')}"]
+    if cameos:
+        parts.append(plural(len(cameos), "cameo"))
+    if "total_s" in timings:
+        parts.append(f"made in {timings['total_s']:.1f} s (pipeline {timings.get('pipeline_s', 0):.1f} s)")
+    return "✅ " + " · ".join(parts)

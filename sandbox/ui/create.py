@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import gradio as gr
@@ -11,15 +12,8 @@ from sandbox.generation.request import MAX_SEED, GenerationRequest
 from sandbox.models.cards import ASPECTS
 from sandbox.social.posts import REMIX_POLICIES
 from sandbox.ui.cameo import usable_choices as cameo_choices_for
-from sandbox.ui.common import acting_user, progress_adapter, user_errors
+from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, user_errors
 from sandbox.ui.shell import Shell
-
-EXAMPLE_PROMPTS = [
-    "a red circle moving right on a blue background",
-    "a fox running in the snow at night",
-    "a small robot dancing in the rain, city background",
-    "a yellow star spinning slowly in the sky",
-]
 
 
 def model_choices(sb: Sandbox) -> list[tuple[str, str]]:
@@ -31,17 +25,19 @@ def model_choices(sb: Sandbox) -> list[tuple[str, str]]:
 
 
 def form_for_model(sb: Sandbox, model_id: str, aspect: str, resolution: str | None):
-    """Frame slider, resolution presets, size, steps and guidance that fit the chosen model."""
+    """Frame slider, resolution presets (untrained ones marked experimental), size, steps, guidance and example
+    prompts that fit the chosen model."""
     spec = sb.registry.get(model_id)
     res = resolution if resolution in spec.resolutions else spec.default_resolution
     width, height = spec.size.for_aspect(spec.resolutions[res], aspect)
     return (
         gr.Slider(minimum=spec.frames.choices()[0], maximum=spec.frames.max, step=spec.frames.multiple_of,
-                  value=spec.frames.default),
-        gr.Dropdown(choices=list(spec.resolutions), value=res),
+                  value=spec.frames.default, info=spec.frames_note()),
+        gr.Dropdown(choices=spec.resolution_choices(), value=res),
         width, height, spec.steps, spec.guidance,
         f"**{spec.display_name}** · {spec.fps} fps · {spec.license} licence · `{spec.repo_id}`",
         gr.Radio(choices=["quality", *spec.presets], value="quality"),
+        gr.Dataset(samples=[[e] for e in spec.examples]),
     )
 
 
@@ -57,7 +53,9 @@ def size_for(sb: Sandbox, model_id: str, aspect: str, resolution: str) -> tuple[
     return spec.size.for_aspect(spec.resolutions.get(resolution, spec.resolutions[spec.default_resolution]), aspect)
 
 
-def make_generate(sb: Sandbox):
+def make_generate(sb: Sandbox, cancel: CancelSwitch | None = None):
+    cancel = cancel or CancelSwitch()
+
     @user_errors
     def generate(user: str, prompt: str, negative_prompt: str = "", seed: int = -1, num_frames: int = 17,
                  width: int = 112, height: int = 64, steps: int = 8, guidance: float = 3.0,
@@ -75,7 +73,7 @@ def make_generate(sb: Sandbox):
                                 steps=int(steps) if steps is not None else None,
                                 guidance=float(guidance) if guidance is not None else None, model=model or None,
                                 preset=preset or None)
-        result = sb.cameos.generate(actor.id, req, list(cameos or []), progress_adapter(progress))
+        result = sb.cameos.generate(actor.id, req, list(cameos or []), cancel.progress(request, progress))
         return str(result.video_path), result.to_dict()
 
     return generate
@@ -109,7 +107,7 @@ def make_header(sb: Sandbox):
     return header
 
 
-ASPECT_NAMES = list(ASPECTS)
+
 
 
 def build(shell: Shell) -> None:
@@ -122,15 +120,15 @@ def build(shell: Shell) -> None:
             with gr.Column(scale=3):
                 prompt = gr.Textbox(label="Prompt", lines=3, max_length=sb.config.max_prompt_chars,
                                     placeholder="Describe your video…")
-                gr.Examples(EXAMPLE_PROMPTS, inputs=[prompt], label="Try one")
+                examples = gr.Examples([[e] for e in spec.examples], inputs=[prompt], label="Try one")
                 cameo_pick = gr.Dropdown([], value=[], multiselect=True, max_choices=2, label="Cast cameos",
                                          allow_custom_value=True,
                                          info="people who let you cast them · or write @handle in the prompt")
                 negative_prompt = gr.Textbox("", label="Negative prompt", placeholder="what to avoid")
                 with gr.Row():
                     model = gr.Dropdown(model_choices(sb), value=spec.id, label="Model", scale=2)
-                    aspect = gr.Radio(ASPECT_NAMES, value=spec.default_aspect, label="Aspect")
-                    resolution = gr.Dropdown(list(spec.resolutions), value=spec.default_resolution,
+                    aspect = gr.Radio(list(ASPECTS), value=spec.default_aspect, label="Aspect")
+                    resolution = gr.Dropdown(spec.resolution_choices(), value=spec.default_resolution,
                                              label="Resolution")
                 model_info = gr.Markdown()
                 preset = gr.Radio(["quality", *spec.presets], value="quality", label="Preset",
@@ -140,7 +138,7 @@ def build(shell: Shell) -> None:
                         seed = gr.Number(-1, label="Seed", precision=0, info="-1 = random")
                         randomize = gr.Button("🎲 random seed", scale=0)
                     num_frames = gr.Slider(spec.frames.choices()[0], spec.frames.max, value=spec.frames.default,
-                                           step=spec.frames.multiple_of, label="Frames")
+                                           step=spec.frames.multiple_of, label="Frames", info=spec.frames_note())
                     with gr.Row():
                         width = gr.Number(d_width, label="Width", precision=0)
                         height = gr.Number(d_height, label="Height", precision=0)
@@ -154,17 +152,20 @@ def build(shell: Shell) -> None:
                 video = gr.Video(label="Result", autoplay=True, loop=True, buttons=["download"], interactive=False)
                 with gr.Group():
                     with gr.Row():
-                        draft_id = gr.Textbox(label="Draft to publish", placeholder="d_…", scale=1)
+                        draft_id = gr.Textbox(label="Draft to publish", placeholder="d_… — or click one in My drafts",
+                                          scale=1)
                         remix_policy = gr.Radio(list(REMIX_POLICIES), value="everyone", label="Who may remix",
                                                 scale=2)
                     caption = gr.Textbox(label="Caption", max_length=300, placeholder="Say something about it")
                     publish_btn = gr.Button("Publish to the feed", variant="secondary")
-                details = gr.JSON(label="Details", open=False)
-        gr.Markdown("### My drafts")
+                summary = gr.Markdown()
+                with gr.Accordion("Details (JSON)", open=False):
+                    details = gr.JSON(show_label=False)
+        gr.Markdown("### My drafts <small>click one to publish it</small>")
         drafts = gr.Gallery(label="My drafts", columns=6, height=220, object_fit="cover", show_label=False)
 
     # the form follows the model card
-    form = [num_frames, resolution, width, height, steps, guidance, model_info, preset]
+    form = [num_frames, resolution, width, height, steps, guidance, model_info, preset, examples.dataset]
     gr.on([shell.demo.load, model.change], lambda m, a, r: form_for_model(sb, m, a, r), [model, aspect, resolution],
           form, api_visibility="private")
     gr.on([aspect.change, resolution.change], lambda m, a, r: size_for(sb, m, a, r), [model, aspect, resolution],
@@ -176,18 +177,37 @@ def build(shell: Shell) -> None:
     gr.on([*shell.on_persona(), tab.select], cameo_choices_for(sb), [user], cameo_pick, api_visibility="private")
 
     # generate → draft → publish
+    switch = CancelSwitch()
     my_drafts = make_my_drafts(sb)
     gr.on(shell.on_persona(), my_drafts, [user], drafts, api_name="my_drafts")
     generate_event = generate_btn.click(
-        make_generate(sb),
+        make_generate(sb, switch),
         [user, prompt, negative_prompt, seed, num_frames, width, height, steps, guidance, model, preset, cameo_pick],
         [video, details], api_name="generate", concurrency_limit=sb.config.generation_concurrency,
         concurrency_id="generation",
     ).success(my_drafts, [user], drafts, api_name="refresh_drafts", api_visibility="private")
-    cancel_btn.click(None, cancels=[generate_event], api_visibility="private")
-    generate_event.success(lambda d: d["draft_id"], details, draft_id, api_visibility="private")
-    user.change(lambda: ("", None, None), None, [draft_id, video, details], api_visibility="private")  # not theirs
-    publish_btn.click(make_publish(sb), [user, draft_id, caption, remix_policy], None, api_visibility="private")
+    cancel_btn.click(switch.cancel, None, None, cancels=[generate_event], api_visibility="private", queue=False)
+    generate_event.success(lambda d: (d["draft_id"], details_markdown(sb, d)), details, [draft_id, summary],
+                           api_visibility="private")
+    drafts.select(pick_draft, None, draft_id, api_visibility="private")
+    user.change(lambda: ("", None, None, ""), None, [draft_id, video, details, summary],  # not theirs
+                api_visibility="private")
+    with_button_busy(publish_btn, "Publishing…", make_publish(sb), [user, draft_id, caption, remix_policy])
+
+
+def with_button_busy(button: gr.Button, busy_label: str, fn, inputs: list) -> None:
+    """Click → the button is disabled and says what it is doing until ``fn`` is done (a second click while
+    it works does nothing), then it is back — also after an error."""
+    label = button.value
+    button.click(lambda: gr.Button(value=busy_label, interactive=False), None, button, api_visibility="private",
+                 queue=False).then(fn, inputs, None, api_visibility="private").then(
+        lambda: gr.Button(value=label, interactive=True), None, button, api_visibility="private", queue=False)
+
+
+def pick_draft(evt: gr.SelectData) -> str:
+    """The draft id of the clicked thumbnail in My drafts (its caption starts with it)."""
+    found = re.search(r"\bd_[0-9a-z]+", str(evt.value))
+    return found.group(0) if found else ""
 
 
 def random_seed() -> int:
@@ -198,7 +218,12 @@ def make_publish(sb: Sandbox):
     @user_errors
     def publish_draft(user: str, draft_id: str, caption: str, remix_policy: str, request: gr.Request = None) -> None:
         actor = acting_user(sb, user, request)
-        post = sb.posts.publish(actor.id, (draft_id or "").strip(), caption, remix_policy)
-        gr.Info(f"Published {post['post_id']} — your friends will see it first in their feeds")
+        if not (draft_id or "").strip():
+            raise gr.Error("pick a draft first: click one in My drafts (or generate one)")
+        post = sb.posts.publish(actor.id, draft_id.strip(), caption, remix_policy)
+        if post["already_published"]:
+            gr.Info(f"This draft is already published as {post['post_id']} — one post per draft")
+        else:
+            gr.Info(f"Published {post['post_id']} — your friends will see it first in their feeds")
 
     return publish_draft

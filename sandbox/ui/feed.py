@@ -6,10 +6,11 @@ import gradio as gr
 import pandas as pd
 
 from sandbox.context import Sandbox
+from sandbox.errors import NotFound
 from sandbox.feed.analytics import feed_frame, feed_metrics, metrics_figure
 from sandbox.feed.weights import FeedWeights
 from sandbox.social.text import escape
-from sandbox.ui.common import acting_user, user_errors
+from sandbox.ui.common import acting_user, plural, user_errors
 from sandbox.ui.shell import Shell
 
 PAGE = 6
@@ -40,8 +41,8 @@ def card_markdown(item: dict) -> str:
                  f"(`{escape(item['parent_post_id'])}`)")
     return (f"{item['avatar']} **@{escape(item['creator'])}** · {escape(item['creator_name'])}{remix}  \n"
             f"{escape(item['caption']) or '<i>no caption</i>'}  \n"
-            f"<small>why this: {reasons} · score {item['score']:.2f} · ❤️ {item['likes']} · 💬 {item['comments']} · "
-            f"🔁 {item['remixes']} · `{item['post_id']}`</small>")
+            f"<small>why this: {reasons} · score {item['score']:.2f} · {plural(item['remixes'], 'remix', 'remixes')} · "
+            f"`{item['post_id']}`</small>")
 
 
 def make_load(sb: Sandbox):
@@ -94,29 +95,6 @@ def make_analytics(sb: Sandbox):
     return analytics
 
 
-def make_card_action(sb: Sandbox, action: str):
-    """like / see_less / report / comment on one card; answers with a toast."""
-
-    @user_errors
-    def act(user: str, post_id: str, text: str = "", request: gr.Request = None):
-        actor = acting_user(sb, user, request)
-        if action == "like":
-            gr.Info(f"❤️ liked · {sb.posts.like(actor.id, post_id)['likes']} likes")
-        elif action == "see_less":
-            sb.posts.see_less(actor.id, post_id)
-            gr.Info("👎 got it — you'll see less like this")
-        elif action == "report":
-            sb.reports.report(actor.id, post_id, "reported from the feed")
-            gr.Info("🚩 reported — it is hidden for you and an admin will look at it")
-        elif action == "comment":
-            sb.posts.comment(actor.id, post_id, text)
-            gr.Info("💬 comment posted")
-            return ""
-        return text
-
-    return act
-
-
 def build(shell: Shell, remix_post: gr.Textbox) -> None:
     """The Feed tab: steering box, ranking weights, analytics, and one card per post with its actions.
     `remix_post` is the Remix tab's post box: a card's 🔁 fills it and switches to that tab."""
@@ -139,16 +117,25 @@ def build(shell: Shell, remix_post: gr.Textbox) -> None:
             analytics_table = gr.Dataframe(interactive=False)
 
         @gr.render(inputs=[items_state, user])
-        def feed_cards(items: list[dict], acting: str):
+        def feed_cards(items: list[dict], acting: str, request: gr.Request):
             if not items:
                 gr.Markdown("_Nothing here yet — follow people in the Profile tab or publish from Create._")
+            viewer = acting_user(sb, acting, request).id if items else None
             for item in items:
-                feed_card(sb, item, user, remix_post, shell.tabs)
+                try:
+                    comments = sb.posts.comments(viewer, item["post_id"])
+                except NotFound:  # removed since the page was ranked
+                    continue
+                feed_card(sb, item, comments, user, remix_post, shell.tabs)
 
         load_more_btn = gr.Button("Load more", variant="secondary")
 
-    gr.on([tab.select, steer_btn.click, instruction.submit, user.change], make_load(sb),
-          [user, instruction, *weight_inputs], [items_state, understood, notice], api_visibility="private")
+    load = make_load(sb)
+    gr.on([tab.select, steer_btn.click, instruction.submit], load, [user, instruction, *weight_inputs],
+          [items_state, understood, notice], api_visibility="private")
+    # another persona: their own feed, not the previous persona's steering
+    user.change(lambda: "", None, instruction, api_visibility="private", queue=False).then(
+        load, [user, instruction, *weight_inputs], [items_state, understood, notice], api_visibility="private")
     load_more_btn.click(make_load_more(sb), [user, instruction, items_state, *weight_inputs], [items_state, notice],
                         api_visibility="private")
     gr.on([w.release for w in weight_inputs] + [tab.select, steer_btn.click], make_preview(sb),
@@ -157,24 +144,87 @@ def build(shell: Shell, remix_post: gr.Textbox) -> None:
                         api_visibility="private")
 
 
-def feed_card(sb: Sandbox, item: dict, user: gr.Component, remix_post: gr.Textbox, tabs: gr.Tabs) -> None:
-    """One post: its video, who and why, and like / see less / report / remix / comment."""
-    with gr.Group(), gr.Row(equal_height=False):
+LATEST_COMMENTS = 3
+
+
+def like_label(liked: bool, likes: int) -> str:
+    return f"{'❤️' if liked else '🤍'} {likes}"
+
+
+def comments_markdown(comments: list[dict]) -> str:
+    """The comments, oldest first, as escaped lines."""
+    return "\n".join(f"**@{escape(c['user'])}** {escape(c['text'])}  " for c in comments)
+
+
+def feed_card(sb: Sandbox, item: dict, comments: list[dict], user: gr.Component, remix_post: gr.Textbox,
+              tabs: gr.Tabs) -> None:
+    """One post: its video, who and why, like / see less / remix, the latest comments (all in "show all"),
+    a comment box, and a report with the reporter's reason."""
+    with gr.Row(equal_height=False, elem_classes=["feed-card"]):
         gr.Video(item["video"], autoplay=False, loop=True, show_label=False, height=220, interactive=False, scale=1)
         with gr.Column(scale=2):
             gr.Markdown(card_markdown(item))
-            post = gr.State(item["post_id"])
+            post, liked = gr.State(item["post_id"]), gr.State(item["liked"])
             with gr.Row():
-                like_btn = gr.Button(f"❤️ {item['likes']}", size="sm", min_width=60)
+                like_btn = gr.Button(like_label(item["liked"], item["likes"]), size="sm", min_width=60,
+                                     elem_classes=["like-button"])
                 less_btn = gr.Button("👎 see less", size="sm", min_width=60)
-                report_btn = gr.Button("🚩 report", size="sm", min_width=60)
                 if item.get("remix_allowed"):
                     remix_btn = gr.Button("🔁 remix", size="sm", min_width=60)
                     remix_btn.click(lambda pid=item["post_id"]: (pid, gr.Tabs(selected="remix")), None,
                                     [remix_post, tabs], api_visibility="private")
+            latest = gr.Markdown(comments_markdown(comments[-LATEST_COMMENTS:]), elem_classes=["card-comments"])
+            if len(comments) > LATEST_COMMENTS:
+                with gr.Accordion(f"show all {plural(len(comments), 'comment')}", open=False):
+                    gr.Markdown(comments_markdown(comments))
             comment_box = gr.Textbox(placeholder="Add a comment…", show_label=False, max_length=500, submit_btn="💬")
-    like_btn.click(make_card_action(sb, "like"), [user, post], None, api_visibility="private")
-    less_btn.click(make_card_action(sb, "see_less"), [user, post], None, api_visibility="private")
-    comment_box.submit(make_card_action(sb, "comment"), [user, post, comment_box], comment_box,
-                       api_visibility="private")
-    report_btn.click(make_card_action(sb, "report"), [user, post], None, api_visibility="private")
+            with gr.Accordion("🚩 report", open=False):
+                reason = gr.Textbox(placeholder="What is wrong with this post? (admins read this)", show_label=False,
+                                    max_length=300, submit_btn="send report")
+    like_btn.click(make_toggle_like(sb), [user, post, liked], [like_btn, liked], api_visibility="private")
+    less_btn.click(make_see_less(sb), [user, post], None, api_visibility="private")
+    comment_box.submit(make_comment(sb), [user, post, comment_box], [comment_box, latest], api_visibility="private")
+    reason.submit(make_report(sb), [user, post, reason], reason, api_visibility="private")
+
+
+def make_toggle_like(sb: Sandbox):
+    @user_errors
+    def toggle_like(user: str, post_id: str, liked: bool, request: gr.Request = None):
+        """Like, or take the like back; the button shows the new count."""
+        actor = acting_user(sb, user, request)
+        done = sb.posts.unlike(actor.id, post_id) if liked else sb.posts.like(actor.id, post_id)
+        return gr.Button(value=like_label(done["liked"], done["likes"])), done["liked"]
+
+    return toggle_like
+
+
+def make_see_less(sb: Sandbox):
+    @user_errors
+    def see_less(user: str, post_id: str, request: gr.Request = None) -> None:
+        sb.posts.see_less(acting_user(sb, user, request).id, post_id)
+        gr.Info("👎 got it — you'll see less like this")
+
+    return see_less
+
+
+def make_comment(sb: Sandbox):
+    @user_errors
+    def comment(user: str, post_id: str, text: str, request: gr.Request = None) -> tuple[str, str]:
+        """Post the comment; the card shows the latest comments, this one included."""
+        actor = acting_user(sb, user, request)
+        sb.posts.comment(actor.id, post_id, text)
+        return "", comments_markdown(sb.posts.comments(actor.id, post_id)[-LATEST_COMMENTS:])
+
+    return comment
+
+
+def make_report(sb: Sandbox):
+    @user_errors
+    def report(user: str, post_id: str, reason: str, request: gr.Request = None) -> str:
+        if not (reason or "").strip():
+            raise gr.Error("say in a few words what is wrong with the post — an admin reads it")
+        sb.reports.report(acting_user(sb, user, request).id, post_id, reason)
+        gr.Info("🚩 reported — it is hidden for you and an admin will look at it")
+        return ""
+
+    return report

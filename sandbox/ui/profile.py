@@ -5,21 +5,33 @@ from __future__ import annotations
 import gradio as gr
 
 from sandbox.context import Sandbox
+from sandbox.errors import SandboxError
 from sandbox.social.text import escape
-from sandbox.ui.common import acting_user, user_errors
+from sandbox.ui.common import acting_user, plural, user_errors
 from sandbox.ui.shell import Shell
+
+
+def profile_markdown(p: dict) -> str:
+    head = f"## {p['avatar']} {escape(p['display_name'])} <small>@{escape(p['handle'])}</small>\n"
+    if p.get("blocked"):
+        return head + "🚫 **You blocked this person**: you do not see each other's posts. Press **Unblock** to undo."
+    posts = "\n".join(f"- `{x['post_id']}` {escape(x['caption']) or '<i>no caption</i>'} · {plural(x['likes'], 'like')}"
+                      for x in p["posts"]) or "_No posts yet._"
+    return (head + f"{escape(p['bio'])}\n\n**{plural(p['followers'], 'follower')}** · **{p['following']}** following · "
+            f"**{plural(p['friends'], 'friend')}** · **{plural(p['remix_count'], 'remix', 'remixes')}** of their posts"
+            f"\n\n{posts}")
 
 
 def make_show(sb: Sandbox):
     @user_errors
     def show(user: str, handle: str, request: gr.Request = None) -> tuple[str, str, str]:
+        """The page of `handle` (yourself when empty), my notifications and my invite codes. A handle that
+        does not exist is said on the page itself: no error badges on three panels."""
         actor = acting_user(sb, user, request)
-        p = sb.accounts.profile(actor.id, (handle or "").strip() or actor.handle)
-        posts = "\n".join(f"- `{x['post_id']}` {escape(x['caption']) or '<i>no caption</i>'} · ❤️ {x['likes']}"
-                          for x in p["posts"]) or "_No posts yet._"
-        profile_md = (f"## {p['avatar']} {escape(p['display_name'])} <small>@{escape(p['handle'])}</small>\n"
-                      f"{escape(p['bio'])}\n\n**{p['followers']}** followers · **{p['following']}** following · "
-                      f"**{p['friends']}** friends · **{p['remix_count']}** remixes of their posts\n\n{posts}")
+        try:
+            profile_md = profile_markdown(sb.accounts.profile(actor.id, (handle or "").strip() or actor.handle))
+        except SandboxError as exc:
+            profile_md = f"⚠️ {escape(str(exc))}"
         notes = sb.posts.notifications(actor.id)
         notes_md = "\n".join(f"- **@{escape(n['from'])}** {escape(n['text'])}" for n in notes) or "_Nothing new._"
         codes = sb.accounts.invite_codes(actor.id)
@@ -54,11 +66,15 @@ def make_delete_post(sb: Sandbox):
 def make_signup(sb: Sandbox):
     @user_errors
     def create_account(code: str, handle: str, display_name: str):
-        from sandbox.errors import PermissionDenied
-
+        """A refusal is said under the form (and in a toast); the persona switcher, also an output, is left
+        untouched — an error here used to leave an error badge on it."""
         if sb.config.identity_mode != "personas":
-            raise PermissionDenied(f"sign-up is off in {sb.config.identity_mode} mode")
-        new = sb.accounts.signup(code, handle, display_name)
+            return f"⚠️ sign-up is off in {sb.config.identity_mode} mode", gr.skip()
+        try:
+            new = sb.accounts.signup(code, handle, display_name)
+        except SandboxError as exc:
+            gr.Warning(str(exc))
+            return f"⚠️ {escape(str(exc))}", gr.skip()
         handles = sb.identity.persona_handles()
         return (f"Welcome @{new['handle']}! You and @{new['invited_by']} are now friends.",
                 gr.Dropdown(choices=handles, value=new["handle"]))
@@ -77,6 +93,7 @@ def build(shell: Shell) -> None:
             follow_btn = gr.Button("Follow")
             unfollow_btn = gr.Button("Unfollow")
             block_btn = gr.Button("Block", variant="stop")
+            unblock_btn = gr.Button("Unblock")
         profile_md = gr.Markdown()
         with gr.Accordion("Delete one of my posts", open=False):
             with gr.Row():
@@ -100,7 +117,8 @@ def build(shell: Shell) -> None:
     page = [profile_md, notifications_md, invites_md]
     gr.on([tab.select, show_btn.click, handle.submit, user.change], show, [user, handle], page,
           api_visibility="private")
-    for btn, action in ((follow_btn, "follow"), (unfollow_btn, "unfollow"), (block_btn, "block")):
+    for btn, action in ((follow_btn, "follow"), (unfollow_btn, "unfollow"), (block_btn, "block"),
+                        (unblock_btn, "unblock")):
         btn.click(make_graph_action(sb, action), [user, handle], None,
                   api_visibility="private").then(show, [user, handle], page, api_visibility="private")
     delete_post_btn.click(make_delete_post(sb), [user, delete_post_id], None,

@@ -12,7 +12,7 @@ from sandbox.remix.render import lineage_figure, lineage_markdown
 from sandbox.social.posts import REMIX_POLICIES
 from sandbox.social.text import escape
 from sandbox.ui.cameo import usable_choices
-from sandbox.ui.common import acting_user, progress_adapter, user_errors
+from sandbox.ui.common import acting_user, details_markdown, progress_adapter, user_errors
 from sandbox.ui.shell import Shell
 
 MODE_CHOICES = [("restyle — same motion, new look", "restyle"), ("extend — continue where it ends", "extend"),
@@ -102,7 +102,9 @@ def build(shell: Shell) -> RemixTab:
                     seed = gr.Number(-1, label="Seed", precision=0, scale=1)
                 remix_btn = gr.Button("Remix", variant="primary")
                 video = gr.Video(label="Your remix", autoplay=True, loop=True, interactive=False)
-                details = gr.JSON(label="Details", open=False)
+                summary = gr.Markdown()
+                with gr.Accordion("Details (JSON)", open=False):
+                    details = gr.JSON(show_label=False)
                 with gr.Row():
                     caption = gr.Textbox(label="Caption", max_length=300, scale=3)
                     own_policy = gr.Radio(list(REMIX_POLICIES), value="everyone", label="Who may remix yours",
@@ -117,9 +119,12 @@ def build(shell: Shell) -> RemixTab:
     shown = [original, original_md, lineage_plot, lineage_md]
     post.change(open_original, [user, post], shown, api_visibility="private")
     gr.on(shell.on_persona(), usable_choices(sb), [user], cameos, api_visibility="private")
+    user.change(lambda: (None, None, ""), None, [video, details, summary], api_visibility="private",  # not theirs
+                queue=False)
     remix_btn.click(make_remix(sb), [user, post, prompt, mode, keep, seed, cameos], [video, details],
                     api_name="remix", concurrency_limit=sb.config.generation_concurrency,
-                    concurrency_id="generation")
+                    concurrency_id="generation").success(lambda d: details_markdown(sb, d), details, summary,
+                                                         api_visibility="private")
     publish_btn.click(make_publish_remix(sb), [user, details, caption, own_policy], None,
                       api_visibility="private").then(open_original, [user, post], shown, api_visibility="private")
     return RemixTab(post=post)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import gradio as gr
 
 from sandbox.context import Sandbox
-from sandbox.ui.common import acting_user, user_errors
+from sandbox.social.text import escape
+from sandbox.ui.common import acting_user, plural, user_errors
 from sandbox.ui.shell import Shell
 
 
@@ -28,31 +29,61 @@ def moderation_functions(sb: Sandbox) -> dict:
 
 
 def make_reports_view(sb: Sandbox):
-    """The Reports tab's table: the queue for admins, a plain note for everyone else (no error toast on
+    """The open reports for an admin; for everyone else an empty queue and a plain note (no error toast on
     every persona switch)."""
 
     @user_errors
-    def reports_view(user: str, request: gr.Request = None):
+    def reports_view(user: str, request: gr.Request = None) -> tuple[list[dict], str]:
         actor = acting_user(sb, user, request)
         if not actor.is_admin:
-            return {"note": "only admins review reports — switch to the persona @mod"}
-        return sb.reports.queue(actor.id)
+            return [], "_Only admins review reports — switch to the persona **@mod**._"
+        queue = sb.reports.queue(actor.id)
+        return queue, f"**{plural(len(queue), 'open report')}**" if queue else "_No open reports._ ✨"
 
     return reports_view
 
 
+def make_resolve(sb: Sandbox, action: str):
+    @user_errors
+    def resolve(user: str, report_id: int, request: gr.Request = None) -> None:
+        sb.reports.resolve(acting_user(sb, user, request).id, int(report_id), action)
+        gr.Info("Taken down: the post is gone from every feed" if action == "take_down" else
+                "Dismissed: the post stays up")
+
+    return resolve
+
+
+def report_markdown(r: dict) -> str:
+    return (f"**@{escape(r['creator'])}** · {escape(r['caption']) or '<i>no caption</i>'}  \n"
+            f"<small>prompt: {escape(r['prompt'])}</small>  \n"
+            f"🚩 reported by **@{escape(r['reported_by'])}** · {r['reported_at']}  \n"
+            f"> {escape(r['reason'])}")
+
+
 def build(shell: Shell) -> None:
-    """The Reports tab: the open reports for an admin, and a way to resolve one."""
+    """The Reports tab: one row per open report — the video, what the reporter said, and the two actions."""
     sb, user = shell.sb, shell.user
     with gr.Tab("Reports", id="reports") as tab:
         gr.Markdown("Reported posts wait here for an admin (persona **@mod**). Anyone can report a post "
                     "from the Feed tab; it disappears from the reporter's feed at once.")
-        table = gr.JSON(label="Open reports")
-        with gr.Row():
-            report_id = gr.Number(label="Report id", precision=0)
-            action = gr.Radio(["take_down", "dismiss"], value="take_down", label="Action")
-            resolve_btn = gr.Button("Apply")
+        note = gr.Markdown()
+        queue = gr.State([])
+
+        @gr.render(inputs=[queue])
+        def report_rows(reports: list[dict]):
+            for r in reports:
+                with gr.Row(equal_height=False, elem_classes=["report-row"]):
+                    gr.Video(r["video"], show_label=False, height=160, interactive=False, autoplay=False,
+                             loop=True, scale=1)
+                    with gr.Column(scale=3):
+                        gr.Markdown(report_markdown(r))
+                    with gr.Column(scale=1, min_width=140):
+                        report_id = gr.State(r["report_id"])
+                        take_down = gr.Button("Take down", variant="stop", size="sm")
+                        dismiss = gr.Button("Dismiss", size="sm")
+                for btn, action in ((take_down, "take_down"), (dismiss, "dismiss")):
+                    btn.click(make_resolve(sb, action), [user, report_id], None, api_visibility="private").then(
+                        view, [user], [queue, note], api_visibility="private")
+
     view = make_reports_view(sb)
-    gr.on([tab.select, user.change], view, [user], table, api_visibility="private")
-    resolve_btn.click(moderation_functions(sb)["resolve_report"], [user, report_id, action], None,
-                      api_visibility="private").then(view, [user], table, api_visibility="private")
+    gr.on([tab.select, user.change], view, [user], [queue, note], api_visibility="private")

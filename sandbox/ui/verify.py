@@ -37,3 +37,6 @@ def build(shell: Shell) -> None:
                 report = gr.JSON(label="Full report", open=False)
         verify_btn = gr.Button("Verify", variant="primary")
     verify_btn.click(make_verify(shell.sb), [shell.user, video], [summary, report], api_name="verify")
+    # another persona: the previous persona's file and result are not theirs
+    shell.user.change(lambda: (None, "", None), None, [video, summary, report], api_visibility="private",
+                      queue=False)

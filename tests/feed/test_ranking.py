@@ -172,3 +172,15 @@ def test_instruction_parsing():
     assert parse_instruction("").understood() == ""
     assert "not understood" in parse_instruction("???").understood()
     assert parse_instruction("show me the latest").fresh
+
+
+@pytest.mark.parametrize("instruction", ["more squares", "more square", "more Squares please"])
+def test_steering_understands_word_forms(instruction):
+    """A newcomer typed "more squares" and nothing changed: plural and singular must steer alike."""
+    from sandbox.feed.steering import topic_similarity
+
+    texts = ["a red square moving left on a black background", "a blue circle moving right on a green background"]
+    more = parse_instruction(instruction).more
+    square, circle = topic_similarity(texts, more)
+    assert square > 0.3 and circle == 0, (instruction, more, square, circle)
+    assert topic_similarity(["two dogs dancing"], ["animal"])[0] > 0  # a topic name in any form expands

@@ -1,9 +1,12 @@
+import re
 from pathlib import Path
 
 import pytest
 
 from sandbox.errors import NotFound
-from sandbox.models.cards import FrameRule, ModelRegistry, ModelSpec, SizeRule
+from sandbox.models.cards import CARDS_DIR, FrameRule, ModelRegistry, ModelSpec, SizeRule, card_paths
+
+REPO_CARDS = CARDS_DIR
 
 REQUIRED = {
     "Wan-AI/Wan2.1-T2V-1.3B-Diffusers": "WanPipeline",
@@ -64,3 +67,30 @@ def test_card_with_missing_field_names_it(tmp_path: Path):
     (tmp_path / "bad.md").write_text("---\nsandbox:\n  label: x\n---\n")
     with pytest.raises(ValueError, match=r"`sandbox.repo_id` is missing"):
         ModelSpec.from_card(tmp_path / "bad.md")
+
+
+@pytest.mark.parametrize("path", card_paths(), ids=lambda p: p.stem)
+def test_every_card_loads_with_what_the_ui_needs(path):
+    spec = ModelSpec.from_card(path)
+    assert spec.id == path.stem and spec.examples
+    assert set(spec.trained_resolutions) <= set(spec.resolutions)
+    assert [value for _, value in spec.resolution_choices()] == list(spec.resolutions)
+
+
+def test_the_micro_model_offers_only_prompts_of_its_world_and_marks_untrained_sizes():
+    from sandbox.models.micro.data import BACKGROUNDS, COLORS, DIRECTIONS, SHAPES
+
+    micro = ModelRegistry().get("micro-wan-vace")
+    pattern = (rf"a ({'|'.join(COLORS)}) ({'|'.join(SHAPES)}) moving ({'|'.join(DIRECTIONS)}) "
+               rf"on a ({'|'.join(BACKGROUNDS)}) background")
+    assert all(re.fullmatch(pattern, prompt) for prompt in micro.examples), micro.examples
+    assert dict(micro.resolution_choices()) == {"32p": "32p", "48p · experimental": "48p",
+                                                "64p · experimental": "64p"}
+    assert micro.frames_note() == "trained for 9 frames; other counts are experimental"
+
+
+def test_a_card_missing_a_required_key_names_it(tmp_path):
+    text = (REPO_CARDS / "micro-wan-vace.md").read_text()
+    (tmp_path / "broken.md").write_text(text.replace("  examples:", "  sample_prompts:"))
+    with pytest.raises(ValueError, match=r"`sandbox.examples` is missing"):
+        ModelSpec.from_card(tmp_path / "broken.md")

@@ -155,3 +155,14 @@ def test_recast_puts_a_usable_cameo_in_and_needs_consent(sb, upload):
     assert len(result.request["cameo_ids"]) == 1
     sb.cameos.delete(actor(sb, "chloe").id)
     assert not result.video_path.exists(), "deleting the cameo takes down remixes that contain it"
+
+
+def test_lineage_title_fits_before_the_first_remix():
+    """A post with no remixes yet drew a narrow figure whose title was cut at both edges."""
+    from sandbox.remix.render import lineage_figure
+
+    node = {"post_id": "p_1", "creator": "ana", "caption": "snow day", "removed": False, "video": ""}
+    fig = lineage_figure({"post": node, "ancestors": [], "descendants": []})
+    fig.canvas.draw()
+    title = fig.axes[0].title.get_window_extent(fig.canvas.get_renderer())
+    assert title.x0 >= 0 and title.x1 <= fig.bbox.width, (title, fig.bbox)

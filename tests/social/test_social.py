@@ -119,3 +119,37 @@ def test_profile(sb_any):
     make_post(sb, "ana", caption="one")
     prof = sb.accounts.profile(uid(sb, "ben"), "ana")
     assert prof["friends"] == 2 and prof["followers"] == 3 and [p["caption"] for p in prof["posts"]] == ["one"]
+
+
+def test_publishing_a_draft_twice_makes_one_post(sb_any):
+    """Publish clicked twice made two identical posts: the domain (and the database) allow one per draft,
+    also when both requests arrive at the same moment."""
+    import threading
+
+    from sandbox.generation import GenerationRequest
+    from tests.conftest import SMALL_VIDEO
+
+    sb = sb_any
+    ana = uid(sb, "ana")
+    draft = sb.generation.generate(ana, GenerationRequest(prompt="a cat", seed=1, **SMALL_VIDEO)).draft_id
+    results: list[dict] = []
+    threads = [threading.Thread(target=lambda: results.append(sb.posts.publish(ana, draft, "once"))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    again = sb.posts.publish(ana, draft, "twice")
+    assert len({r["post_id"] for r in [*results, again]}) == 1
+    assert sorted(r["already_published"] for r in results) == [False, True, True] and again["already_published"]
+    with sb.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Post).where(Post.draft_id == draft)) == 1
+
+
+def test_a_blocked_profile_says_so_and_can_be_unblocked(sb_any):
+    sb = sb_any
+    ana = uid(sb, "ana")
+    sb.graph.block(ana, "emi")
+    page = sb.accounts.profile(ana, "emi")  # a newcomer got "blocked @emi", then "Error: no user @emi"
+    assert page["blocked"] and page["posts"] == []
+    sb.graph.unblock(ana, "emi")
+    assert sb.accounts.profile(ana, "emi")["blocked"] is False

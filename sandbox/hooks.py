@@ -1,0 +1,32 @@
+"""The typed hooks services receive at construction (see ``sandbox/context.py``, where they are wired).
+
+A service that must let another one act at a fixed point takes that function as a named constructor
+argument of one of these types, so what, say, publishing does is readable in one place: the context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from sandbox.store.schema import Draft, Post, User
+
+
+class TextCheck(Protocol):
+    """Moderation of one piece of text people typed; raises ``PermissionDenied`` with the reason.
+    ``allowed_figures``: names of real people whose own cameo is used (their name is then allowed)."""
+
+    def __call__(self, field_name: str, text: str, user_id: str | None,
+                 allowed_figures: frozenset[str] = frozenset()) -> None: ...
+
+
+MarkFrames = Callable[[np.ndarray, dict], np.ndarray]  # (frames, claims) → frames with the visible watermark
+Signer = Callable[[Path, Path, dict, Path | None], None]  # (unsigned mp4, signed mp4 to write, claims, parent)
+Fingerprinter = Callable[[np.ndarray], list[str]]  # frames → perceptual hashes, for "was this made here?"
+PublishCheck = Callable[[Session, User, Draft, str], None]  # inside the publish transaction: may refuse
+OnPublished = Callable[[Session, Post], None]  # inside the publish transaction: record (the cameo ledger)
+OnChange = Callable[[], None]  # posts or engagement changed: caches (the feed's) drop what they hold
