@@ -74,6 +74,7 @@ class SandboxConfig:
     # --- cameos ---
     cameo_max_mb: int = 50  # largest cameo clip accepted
     cameo_keep_uploads: bool = False  # keep raw cameo clips (private) after verification
+    demo_posts: int = 8  # personas mode, empty database: demo posts made at first start (0 = none)
 
     # --- serving ---
     host: str = "127.0.0.1"
@@ -101,6 +102,8 @@ class SandboxConfig:
             raise ValueError(
                 f"`SANDBOX_GENERATION_CONCURRENCY` must be at least 1 but is {self.generation_concurrency}"
             )
+        if not 0 <= self.demo_posts <= 8:
+            raise ValueError(f"`SANDBOX_DEMO_POSTS` must be between 0 and 8 but is {self.demo_posts}")
         if not 1 <= self.cameo_max_mb <= 500:
             raise ValueError(f"`SANDBOX_CAMEO_MAX_MB` must be between 1 and 500 but is {self.cameo_max_mb}")
         if self.identity_mode == "password" and not (self.users or self.users_file):
@@ -153,6 +156,7 @@ class SandboxConfig:
             "SANDBOX_PUBLIC_FIGURES_FILE": ("public_figures_file", Path),
             "SANDBOX_CAMEO_MAX_MB": ("cameo_max_mb", int),
             "SANDBOX_CAMEO_KEEP_UPLOADS": ("cameo_keep_uploads", boolean),
+            "SANDBOX_DEMO_POSTS": ("demo_posts", int),
         }
         if env.get("SANDBOX_RATE_LIMIT") == "":
             kwargs["rate_limit"] = None  # explicitly empty: no limit

@@ -26,7 +26,7 @@ class AppServer:
                     "PYTHONUNBUFFERED": "1", **env}
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 300) -> AppServer:
+    def start(self, timeout: float = 900) -> AppServer:  # a loaded 2-core machine seeds the demo world slowly
         with open(self.log, "ab") as log:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=self.env, stdout=log,
                                          stderr=subprocess.STDOUT)

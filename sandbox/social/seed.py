@@ -34,13 +34,15 @@ def seed_world(sb, size: tuple[int, int, int] | None = None, steps: int | None =
     spec = sb.loader.default_model()
     w, h, n = size or (None, None, None)  # None: the model card's defaults
     post_ids = []
-    for i, (handle, prompt, caption) in enumerate(SEED_POSTS):
+    for i, (handle, prompt, caption) in enumerate(SEED_POSTS[:sb.config.demo_posts]):
         req = GenerationRequest(prompt=prompt, seed=100 + i, width=w, height=h, num_frames=n, steps=steps,
                                 model=spec.id)
         draft = sb.generation.generate(ids[handle], req)
         post_ids.append(sb.posts.publish(ids[handle], draft.draft_id, caption)["post_id"])
     for handle, i in SEED_LIKES:
-        sb.posts.like(ids[handle], post_ids[i])
+        if i < len(post_ids):
+            sb.posts.like(ids[handle], post_ids[i])
     for handle, i, text in SEED_COMMENTS:
-        sb.posts.comment(ids[handle], post_ids[i], text)
+        if i < len(post_ids):
+            sb.posts.comment(ids[handle], post_ids[i], text)
     return len(post_ids)

@@ -228,7 +228,7 @@ def build(shell: Shell) -> None:
     panel_outputs = [status, references, policy, approved, instructions, paused, uses_gallery, use_pick]
     gr.on([tab.select, user.change], panel, [user], panel_outputs, api_visibility="private")
     # another persona: the previous persona's clip and verification result are not theirs
-    user.change(lambda: (None, "", None), None, [clip, report, details], api_visibility="private", queue=False)
+    user.change(lambda: (None, "", None), None, [clip, report, details], api_visibility="private")
     new_challenge_btn.click(challenge_markdown, None, challenge, api_visibility="private")
     sample_btn.click(sample_clip, None, clip, api_visibility="private")
     create_btn.click(make_create(sb), [user, clip, challenge], [report, details],

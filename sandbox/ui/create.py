@@ -186,7 +186,7 @@ def build(shell: Shell) -> None:
         [video, details], api_name="generate", concurrency_limit=sb.config.generation_concurrency,
         concurrency_id="generation",
     ).success(my_drafts, [user], drafts, api_name="refresh_drafts", api_visibility="private")
-    cancel_btn.click(switch.cancel, None, None, cancels=[generate_event], api_visibility="private", queue=False)
+    cancel_btn.click(switch.cancel, None, None, cancels=[generate_event], api_visibility="private")
     generate_event.success(lambda d: (d["draft_id"], details_markdown(sb, d)), details, [draft_id, summary],
                            api_visibility="private")
     drafts.select(pick_draft, None, draft_id, api_visibility="private")
@@ -199,9 +199,9 @@ def with_button_busy(button: gr.Button, busy_label: str, fn, inputs: list) -> No
     """Click → the button is disabled and says what it is doing until ``fn`` is done (a second click while
     it works does nothing), then it is back — also after an error."""
     label = button.value
-    button.click(lambda: gr.Button(value=busy_label, interactive=False), None, button, api_visibility="private",
-                 queue=False).then(fn, inputs, None, api_visibility="private").then(
-        lambda: gr.Button(value=label, interactive=True), None, button, api_visibility="private", queue=False)
+    button.click(lambda: gr.Button(value=busy_label, interactive=False), None, button, api_visibility="private"
+                 ).then(fn, inputs, None, api_visibility="private").then(
+        lambda: gr.Button(value=label, interactive=True), None, button, api_visibility="private")
 
 
 def pick_draft(evt: gr.SelectData) -> str:

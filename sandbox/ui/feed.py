@@ -134,7 +134,7 @@ def build(shell: Shell, remix_post: gr.Textbox) -> None:
     gr.on([tab.select, steer_btn.click, instruction.submit], load, [user, instruction, *weight_inputs],
           [items_state, understood, notice], api_visibility="private")
     # another persona: their own feed, not the previous persona's steering
-    user.change(lambda: "", None, instruction, api_visibility="private", queue=False).then(
+    user.change(lambda: "", None, instruction, api_visibility="private").then(
         load, [user, instruction, *weight_inputs], [items_state, understood, notice], api_visibility="private")
     load_more_btn.click(make_load_more(sb), [user, instruction, items_state, *weight_inputs], [items_state, notice],
                         api_visibility="private")

@@ -38,5 +38,4 @@ def build(shell: Shell) -> None:
         verify_btn = gr.Button("Verify", variant="primary")
     verify_btn.click(make_verify(shell.sb), [shell.user, video], [summary, report], api_name="verify")
     # another persona: the previous persona's file and result are not theirs
-    shell.user.change(lambda: (None, "", None), None, [video, summary, report], api_visibility="private",
-                      queue=False)
+    shell.user.change(lambda: (None, "", None), None, [video, summary, report], api_visibility="private")
