@@ -226,7 +226,7 @@ def build(shell: Shell) -> None:
 
     panel = make_panel(sb)
     panel_outputs = [status, references, policy, approved, instructions, paused, uses_gallery, use_pick]
-    gr.on([tab.select, user.change], panel, [user], panel_outputs, api_visibility="private")
+    gr.on([tab.select, user.change], panel, [user], panel_outputs, api_visibility="private", trigger_mode="always_last")
     # another persona: the previous persona's clip and verification result are not theirs
     user.change(lambda: (None, "", None), None, [clip, report, details], api_visibility="private")
     new_challenge_btn.click(challenge_markdown, None, challenge, api_visibility="private")

@@ -173,13 +173,14 @@ def build(shell: Shell) -> None:
     preset.input(lambda m, p: preset_values(sb, m, p), [model, preset], [steps, guidance], api_visibility="private")
     randomize.click(random_seed, None, seed, api_visibility="private")
     gr.on([*shell.on_persona(), model.change], make_header(sb), [user, model], shell.header,
-          api_visibility="private")
-    gr.on([*shell.on_persona(), tab.select], cameo_choices_for(sb), [user], cameo_pick, api_visibility="private")
+          api_visibility="private", trigger_mode="always_last")
+    gr.on([*shell.on_persona(), tab.select], cameo_choices_for(sb), [user], cameo_pick, api_visibility="private",
+          trigger_mode="always_last")
 
     # generate → draft → publish
     switch = CancelSwitch()
     my_drafts = make_my_drafts(sb)
-    gr.on(shell.on_persona(), my_drafts, [user], drafts, api_name="my_drafts")
+    gr.on(shell.on_persona(), my_drafts, [user], drafts, api_name="my_drafts", trigger_mode="always_last")
     generate_event = generate_btn.click(
         make_generate(sb, switch),
         [user, prompt, negative_prompt, seed, num_frames, width, height, steps, guidance, model, preset, cameo_pick],

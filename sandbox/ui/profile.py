@@ -116,7 +116,7 @@ def build(shell: Shell) -> None:
     show = make_show(sb)
     page = [profile_md, notifications_md, invites_md]
     gr.on([tab.select, show_btn.click, handle.submit, user.change], show, [user, handle], page,
-          api_visibility="private")
+          api_visibility="private", trigger_mode="always_last")
     for btn, action in ((follow_btn, "follow"), (unfollow_btn, "unfollow"), (block_btn, "block"),
                         (unblock_btn, "unblock")):
         btn.click(make_graph_action(sb, action), [user, handle], None,

@@ -118,7 +118,7 @@ def build(shell: Shell) -> RemixTab:
     open_original = make_open(sb)
     shown = [original, original_md, lineage_plot, lineage_md]
     post.change(open_original, [user, post], shown, api_visibility="private")
-    gr.on(shell.on_persona(), usable_choices(sb), [user], cameos, api_visibility="private")
+    gr.on(shell.on_persona(), usable_choices(sb), [user], cameos, api_visibility="private", trigger_mode="always_last")
     user.change(lambda: (None, None, ""), None, [video, details, summary], api_visibility="private")  # not theirs
     remix_btn.click(make_remix(sb), [user, post, prompt, mode, keep, seed, cameos], [video, details],
                     api_name="remix", concurrency_limit=sb.config.generation_concurrency,

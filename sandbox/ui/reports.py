@@ -86,4 +86,4 @@ def build(shell: Shell) -> None:
                         view, [user], [queue, note], api_visibility="private")
 
     view = make_reports_view(sb)
-    gr.on([tab.select, user.change], view, [user], [queue, note], api_visibility="private")
+    gr.on([tab.select, user.change], view, [user], [queue, note], api_visibility="private", trigger_mode="always_last")

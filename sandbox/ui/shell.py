@@ -25,5 +25,7 @@ class Shell:
     personas: list[str]
 
     def on_persona(self) -> list:
-        """Triggers for "a (new) persona is acting": page load and every switch."""
+        """Triggers for "a (new) persona is acting": page load and every switch. Events on them use
+        ``trigger_mode="always_last"``: with gr.on's default ("once") a switch made while the page-load run
+        was still queued was dropped, and the header went on naming the previous persona."""
         return [self.demo.load, self.user.change]
