@@ -81,12 +81,19 @@ class CancelSwitch:
             self._flags[self._key(request)] = flag
         return flag
 
+    def finish(self, request: gr.Request | None) -> None:
+        """The job ended (done, failed or stopped): a Cancel pressed now has nothing to stop."""
+        with self._lock:
+            self._flags.pop(self._key(request), None)
+
     def cancel(self, request: gr.Request = None) -> None:
         with self._lock:
             flag = self._flags.get(self._key(request))
-        if flag is not None:
-            flag.set()
-            gr.Info("Cancelled: the generation stops at the next step and nothing is saved")
+        if flag is None:
+            gr.Info("Nothing to cancel: no generation is running")
+            return
+        flag.set()
+        gr.Info("Cancelled: the generation stops at the next step and nothing is saved")
 
     def progress(self, request: gr.Request | None, progress: gr.Progress | None) -> Callable[[float, str], None]:
         """The progress callback of a job of this session, stopping it once Cancel is pressed."""

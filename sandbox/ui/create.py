@@ -73,7 +73,10 @@ def make_generate(sb: Sandbox, cancel: CancelSwitch | None = None):
                                 steps=int(steps) if steps is not None else None,
                                 guidance=float(guidance) if guidance is not None else None, model=model or None,
                                 preset=preset or None)
-        result = sb.cameos.generate(actor.id, req, list(cameos or []), cancel.progress(request, progress))
+        try:
+            result = sb.cameos.generate(actor.id, req, list(cameos or []), cancel.progress(request, progress))
+        finally:
+            cancel.finish(request)
         return str(result.video_path), result.to_dict()
 
     return generate

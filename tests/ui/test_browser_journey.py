@@ -252,18 +252,23 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
     # Cancel stops the run: nothing saved, and the pipeline takes the next job at once
     drafts_before = len(client.predict(user="ben", api_name="/my_drafts"))
     page.get_by_text("Advanced", exact=True).click()
-    steps = page.get_by_label("number input for Steps")
-    steps.fill("400")
-    steps.press("Enter")
+    for label, value in (("Steps", "100"), ("Frames", "17"), ("Width", "64"), ("Height", "64")):  # a long run
+        box = page.get_by_label(f"number input for {label}") if label in ("Steps", "Frames") else \
+            page.get_by_label(label, exact=True)
+        box.fill(value)
+        box.press("Enter")
     page.get_by_label("Prompt", exact=True).fill("a green square moving up on a black background")
     page.get_by_role("button", name="Generate", exact=True).click()
-    page.wait_for_timeout(2500)
+    page.wait_for_timeout(1000)
     page.get_by_role("button", name="Cancel", exact=True).click()
-    j.toast("Cancelled")
+    j.toast("Cancelled: the generation stops")
     page.wait_for_timeout(3000)
     assert len(client.predict(user="ben", api_name="/my_drafts")) == drafts_before, "a cancelled run saved a draft"
-    steps.fill("4")
-    steps.press("Enter")
+    for label, value in (("Steps", "4"), ("Frames", "9"), ("Width", "32"), ("Height", "32")):
+        box = page.get_by_label(f"number input for {label}") if label in ("Steps", "Frames") else \
+            page.get_by_label(label, exact=True)
+        box.fill(value)
+        box.press("Enter")
     page.get_by_role("button", name="Generate", exact=True).click()
     j.video_src("Result")
     expect(page.get_by_text(re.compile(r"✅ Draft d_")).first).to_be_visible(timeout=LONG)  # readable details
