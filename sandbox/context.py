@@ -61,7 +61,8 @@ class Sandbox:
         # making videos: check the prompt and the rate, run, mark, sign, fingerprint, save the draft
         self.generation = GenerationService(
             self.db, self.media, self.loader, max_prompt_chars=config.max_prompt_chars,
-            check_text=self.moderator.check, mark=self.provenance.mark, sign=self.provenance.sign,
+            check_text=self.moderator.check, mark=self.provenance.mark,
+            invisible_mark=self.provenance.marks, sign=self.provenance.sign,
             fingerprint=video_fingerprint, rate_limiter=RateLimiter.parse(config.rate_limit))
         self.feed = FeedRanker(self.db, self.media)
         self.cameos = CameoService(

@@ -26,7 +26,16 @@ class TextCheck(Protocol):
 
 MarkFrames = Callable[[np.ndarray, dict], np.ndarray]  # (frames, claims) → frames with the visible watermark
 Signer = Callable[[Path, Path, dict, Path | None], None]  # (unsigned mp4, signed mp4 to write, claims, parent)
-Fingerprinter = Callable[[np.ndarray], list[str]]  # frames → perceptual hashes, for "was this made here?"
+Fingerprinter = Callable[[np.ndarray], dict]  # frames → perceptual hashes, for "was this made here?"
+
+
+class InvisibleMark(Protocol):
+    """Hides a code in every frame (``embed``: frames → marked frames, code) and, once the file exists,
+    records which file carries it (``record``), so that Verify can lead a copy back to its draft."""
+
+    def embed(self, frames: np.ndarray) -> tuple[np.ndarray, int]: ...
+
+    def record(self, code: int, media_sha256: str) -> None: ...
 PublishCheck = Callable[[Session, User, Draft, str], None]  # inside the publish transaction: may refuse
 OnPublished = Callable[[Session, Post], None]  # inside the publish transaction: record (the cameo ledger)
 OnChange = Callable[[], None]  # posts or engagement changed: caches (the feed's) drop what they hold

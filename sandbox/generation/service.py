@@ -15,7 +15,7 @@ from sandbox.generation.ratelimit import RateLimiter
 from sandbox.generation.request import GenerationRequest, check_inputs, resolve_defaults
 from sandbox.generation.video import encode_mp4, to_uint8, upscale_for_display
 from sandbox.generation.zerogpu import gpu_duration, gpu_task
-from sandbox.hooks import Fingerprinter, MarkFrames, Signer, TextCheck
+from sandbox.hooks import Fingerprinter, InvisibleMark, MarkFrames, Signer, TextCheck
 from sandbox.models.cards import ModelSpec
 from sandbox.models.loader import LoadedPipeline, ModelLoader
 from sandbox.store.db import Database
@@ -98,17 +98,21 @@ class GenerationService:
     """
 
     def __init__(self, db: Database, media: MediaStore, loader: ModelLoader, *, max_prompt_chars: int = 500,
-                 check_text: TextCheck | None = None, mark: MarkFrames | None = None, sign: Signer | None = None,
+                 check_text: TextCheck | None = None, mark: MarkFrames | None = None,
+                 invisible_mark: InvisibleMark | None = None, sign: Signer | None = None,
                  fingerprint: Fingerprinter | None = None, rate_limiter: RateLimiter | None = None) -> None:
-        """``check_text`` moderates prompts; ``mark`` burns the visible watermark into every frame; ``sign``
-        writes Content Credentials into every MP4; ``fingerprint`` records perceptual hashes so Verify can
-        find the original; ``rate_limiter`` caps generations per user. ``None``: that step is skipped."""
+        """``check_text`` moderates prompts; ``mark`` burns the visible watermark into every frame;
+        ``invisible_mark`` hides a code that leads back to the draft in every frame (and records which file
+        carries it); ``sign`` writes Content Credentials into every MP4; ``fingerprint`` records perceptual
+        hashes so Verify can find the original; ``rate_limiter`` caps generations per user.
+        ``None``: that step is skipped."""
         self.db = db
         self.media = media
         self.loader = loader
         self.max_prompt_chars = max_prompt_chars
         self.check_prompt = check_text
         self.mark = mark
+        self.invisible_mark = invisible_mark
         self.sign = sign
         self.fingerprint = fingerprint
         self.rate_limiter = rate_limiter
@@ -150,12 +154,18 @@ class GenerationService:
 
     def finish(self, frames: np.ndarray, claims: dict, fps: int,
                parent: Path | None = None) -> tuple[str, np.ndarray]:
-        """The watermark, then encode and sign: every video the sandbox writes goes through here. Returns
-        the content hash and the frames as written."""
+        """The visible watermark, the invisible mark, then encode and sign: every video the sandbox writes
+        goes through here. Returns the content hash and the frames as written."""
         frames = upscale_for_display(to_uint8(frames))
         if self.mark is not None:
             frames = self.mark(frames, claims)
-        return self.encode(frames, fps, claims, parent), frames
+        code = None
+        if self.invisible_mark is not None:
+            frames, code = self.invisible_mark.embed(frames)
+        sha = self.encode(frames, fps, claims, parent)
+        if code is not None:
+            self.invisible_mark.record(code, sha)
+        return sha, frames
 
     def claims(self, user_id: str, request: GenerationRequest, spec: ModelSpec) -> dict:
         """What the Content Credentials say about a new video."""
@@ -174,13 +184,13 @@ class GenerationService:
                 "prompt_sha256": hashlib.sha256(request.prompt.encode()).hexdigest(), "seed": int(request.seed)}
 
     def save_draft(self, user_id: str, request: GenerationRequest, spec: ModelSpec, sha: str, timings: dict,
-                   fingerprint: list[str] | None = None) -> str:
+                   fingerprint: dict | None = None) -> str:
         from sandbox.store.schema import Fingerprint
 
         try:
             with self.db.session() as s:
                 if fingerprint and s.get(Fingerprint, sha) is None:
-                    s.add(Fingerprint(media_sha256=sha, hashes={"frames": fingerprint}))
+                    s.add(Fingerprint(media_sha256=sha, hashes=fingerprint))
                 draft = Draft(user_id=user_id, media_sha256=sha, prompt=request.prompt,
                               negative_prompt=request.negative_prompt, request=request.to_dict(),
                               model_id=spec.repo_id, model_revision=spec.revision, seed=int(request.seed),

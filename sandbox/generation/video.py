@@ -19,15 +19,18 @@ def to_uint8(frames: np.ndarray) -> np.ndarray:
     return frames
 
 
-DISPLAY_MIN_SIDE = 64
+# Tiny videos are stored with at least this short side: the visible watermark stays legible, and the
+# invisible mark (sandbox.provenance.mark: cells of 1/32 of the short side) keeps 4-pixel cells even in a
+# copy scaled to half size. Cost, measured by benchmarks/bench_provenance.py: a larger file and encode.
+DISPLAY_MIN_SIDE = 256
 
 
 def upscale_for_display(frames: np.ndarray, min_side: int = DISPLAY_MIN_SIDE) -> np.ndarray:
     """Tiny videos (the micro model makes 32×32) are stored upscaled by a whole factor, nearest-neighbour,
-    so that players show crisp pixels and the watermark stays legible. Larger videos pass unchanged.
+    so that players show crisp pixels and the marks fit. Larger videos pass unchanged.
 
     >>> upscale_for_display(np.zeros((2, 32, 48, 3), np.uint8)).shape
-    (2, 64, 96, 3)
+    (2, 256, 384, 3)
     """
     short = min(frames.shape[1:3])
     factor = -(-min_side // short)

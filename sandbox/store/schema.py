@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -181,6 +181,19 @@ class Fingerprint(Base):
 
     media_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     hashes: Mapped[dict] = mapped_column(JSON)  # {"frames": ["0f3a…", …]}
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Mark(Base):
+    """The invisible mark's table: the short code hidden in a video's frames → the media file it was written
+    into (and through it the draft and the post). The code is derived from the unmarked frames, so the same
+    frames by the same creator get the same code and stay one content-addressed file."""
+
+    __tablename__ = "marks"
+
+    code: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    frames_sha256: Mapped[str] = mapped_column(String(64))  # the unmarked frames the code was made for
+    media_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 

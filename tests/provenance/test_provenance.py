@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from sandbox.errors import PermissionDenied, SandboxError
 from sandbox.generation import GenerationRequest
 from sandbox.generation.ratelimit import RateLimiter
-from sandbox.generation.video import encode_mp4, read_frames
+from sandbox.generation.video import encode_mp4, read_frames, upscale_for_display
 from sandbox.provenance.credentials import TRAINED_ALGORITHMIC_MEDIA
 from sandbox.provenance.watermark import apply_watermark
 from sandbox.store.schema import Draft, ModerationDecision
@@ -142,7 +142,7 @@ def test_generated_videos_carry_the_mark(sb):
     from sandbox.generation.request import resolve_defaults
 
     req = resolve_defaults(GenerationRequest(prompt="a red circle moving right", seed=3, **VIDEO), spec)
-    clean = run_pipeline(sb.loader.load(spec), req)
+    clean = upscale_for_display(run_pipeline(sb.loader.load(spec), req))  # stored upscaled, so compare so
     stored = read_frames(result.video_path)
     diff = np.abs(stored.astype(int) - clean.astype(int)).sum(-1) > 60
     assert all(diff[t].sum() > 20 for t in range(len(stored))), "every frame is marked"
