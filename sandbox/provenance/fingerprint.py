@@ -7,7 +7,6 @@ finds the candidates among many videos through banded hash tables, so that looku
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,46 +148,72 @@ class FingerprintIndex:
         for crop, hashes in fingerprint["crops"].items():
             self._pending.extend((number, float(crop), int(h, 16)) for h in hashes)
 
+    def add_arrays(self, owners: list[str], hashes: np.ndarray, video: np.ndarray, crop: np.ndarray) -> None:
+        """Bulk load: ``hashes`` (n, WORDS) uint64 of the videos ``owners[video[i]]`` at ``crop[i]``, rows
+        grouped by video (a rebuild from a dump, the benchmark's synthetic 100k posts)."""
+        self._flush()
+        base = len(self.owners)
+        self.owners.extend(owners)
+        self._owner_of.update({sha: base + i for i, sha in enumerate(owners)})
+        self.hashes = np.concatenate([self.hashes, hashes.astype(np.uint64)])
+        self.video = np.concatenate([self.video, video.astype(np.int64) + base])
+        self.crop = np.concatenate([self.crop, crop.astype(np.float32)])
+        self._pending = [(-1, 0.0, 0)]  # rebuild the band tables on the next search
+        self._flush()
+
     def _flush(self) -> None:
         if not self._pending:
             return
-        video, crop, hashes = zip(*self._pending, strict=True)
+        pending = [p for p in self._pending if p[0] >= 0]
         self._pending = []
-        self.hashes = np.concatenate([self.hashes, to_words(list(hashes))])
-        self.video = np.concatenate([self.video, np.array(video, np.int64)])
-        self.crop = np.concatenate([self.crop, np.array(crop, np.float32)])
+        if pending:
+            video, crop, hashes = zip(*pending, strict=True)
+            self.hashes = np.concatenate([self.hashes, to_words(list(hashes))])
+            self.video = np.concatenate([self.video, np.array(video, np.int64)])
+            self.crop = np.concatenate([self.crop, np.array(crop, np.float32)])
         self._bands = []
         for b in range(BANDS):
             values = _band(self.hashes, b)
             order = np.argsort(values, kind="stable")
             self._bands.append((values[order], order))
 
-    def candidates(self, query: dict[bool, np.ndarray]) -> list[int]:
-        """Videos sharing a band value with a query hash, the most shared first."""
+    def candidates(self, query: dict[bool, np.ndarray]) -> np.ndarray:
+        """Videos sharing a band value with a query hash, the most shared first (at most ``CANDIDATES``)."""
         self._flush()
-        hits: Counter[int] = Counter()
-        for hashes in query.values():
-            for b, (values, order) in enumerate(self._bands):
-                keys = _band(hashes, b)
-                lo, hi = np.searchsorted(values, keys, "left"), np.searchsorted(values, keys, "right")
-                rows = np.concatenate([order[a:z] for a, z in zip(lo, hi, strict=True)] or [np.zeros(0, int)])
-                hits.update(np.unique(self.video[rows]).tolist())
-        return [v for v, _ in hits.most_common(CANDIDATES)]
+        hashes = np.concatenate(list(query.values()))
+        found = []
+        for b, (values, order) in enumerate(self._bands):
+            keys = _band(hashes, b)
+            lo, hi = np.searchsorted(values, keys, "left"), np.searchsorted(values, keys, "right")
+            sizes = hi - lo
+            if sizes.sum():  # every row in every [lo, hi) range, without a Python loop over them
+                starts = np.repeat(lo - np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+                found.append(np.unique(self.video[order[starts + np.arange(sizes.sum())]]))
+        if not found:
+            return np.zeros(0, np.int64)
+        videos, hits = np.unique(np.concatenate(found), return_counts=True)
+        top = np.argsort(-hits, kind="stable")[:CANDIDATES]
+        return videos[top]
 
     def search(self, query: dict[bool, np.ndarray], top: int = 2) -> list[FingerprintMatch]:
-        """The ``top`` closest videos (each at its best crop and orientation), closest first."""
-        found = []
-        for v in self.candidates(query):
-            rows = self._rows(v)
-            best = None
-            for crop in np.unique(self.crop[rows]):
-                stored = self.hashes[rows[self.crop[rows] == crop]]
-                for mirrored, hashes in query.items():
-                    d = set_distance(hashes, stored)
-                    if best is None or d < best.distance_bits:
-                        best = FingerprintMatch(self.owners[v], d, float(crop), mirrored)
-            found.append(best)
-        return sorted(found, key=lambda m: m.distance_bits)[:top]
+        """The ``top`` closest videos (each at its best crop and orientation), closest first. All the
+        candidates' rows are compared with all query hashes at once; rows come grouped by (video, crop)."""
+        videos = self.candidates(query)
+        if len(videos) == 0:
+            return []
+        rows = np.concatenate([self._rows(int(v)) for v in videos])
+        group = self.video[rows] * 8 + np.searchsorted(np.array(CROPS[::-1], np.float32), self.crop[rows])
+        starts = np.concatenate([[0], np.nonzero(np.diff(group))[0] + 1])
+        stored = self.hashes[rows]
+        best: dict[int, FingerprintMatch] = {}
+        for mirrored, hashes in query.items():
+            d = np.bitwise_count(hashes[:, None, :] ^ stored[None, :, :]).sum(-1)  # (query frames, rows)
+            per_group = np.median(np.minimum.reduceat(d, starts, axis=1), axis=0)
+            for g, dist in zip(starts, per_group, strict=True):
+                v = int(self.video[rows[g]])
+                if v not in best or dist < best[v].distance_bits:
+                    best[v] = FingerprintMatch(self.owners[v], float(dist), float(self.crop[rows[g]]), mirrored)
+        return sorted(best.values(), key=lambda m: m.distance_bits)[:top]
 
     def _rows(self, video: int) -> np.ndarray:
         """Rows of one video (rows are appended video by video, so they are contiguous)."""

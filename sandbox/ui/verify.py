@@ -13,8 +13,10 @@ def make_verify(sb: Sandbox):
     @user_errors
     def verify(user: str = "", video: str | None = None, request: gr.Request = None) -> tuple[str, dict]:
         """Check a video: Content Credentials (valid? altered? AI-made? remix chain) and whether it was made
-        in this sandbox (perceptual hash, also after the credentials were stripped). Returns a summary and
-        the full report with `draft_id` / `post_id` of the match."""
+        in this sandbox — by the invisible mark (its code, how many frames carry it) and the fingerprint (its
+        distance), also after the credentials were stripped and the video cropped, scaled, mirrored or
+        re-encoded; the mark decides between look-alikes. Returns a summary and the full report with
+        `draft_id` / `post_id` of the match and `match.mark`, `match.fingerprint`, `match.agree`."""
         actor = acting_user(sb, user, request)
         if not video:
             raise gr.Error("upload a video to verify")
@@ -28,8 +30,9 @@ def build(shell: Shell) -> None:
     """The Verify tab: upload any video, read its credentials and whether it was made here."""
     with gr.Tab("Verify", id="verify"):
         gr.Markdown("Upload any video: see whether it carries valid **Content Credentials**, what they claim "
-                    "(AI-made, model, creator, remix chain), and whether it was made in this sandbox — also "
-                    "after the credentials were stripped and the video re-encoded.")
+                    "(AI-made, model, creator, remix chain), and whether it was made in this sandbox — by the "
+                    "**invisible mark** hidden in every frame and by the video's **fingerprint**, also after the "
+                    "credentials were stripped and the video cropped, scaled, mirrored or re-encoded.")
         with gr.Row():
             video = gr.File(label="Video", file_types=["video"], type="filepath")
             with gr.Column():
