@@ -55,7 +55,7 @@ class MarkConfig:
     2.5
     """
 
-    amplitude: float = 4.0  # luma levels; ±4 with softened edges keeps PSNR ≥ 38 dB against the unmarked frames
+    amplitude: float = 3.8  # luma levels; ±3.8 with softened edges keeps PSNR ≥ 38 dB against the unmarked frames
     max_zoom: float = 1.4  # the reader tries zooms 1 … max_zoom: a crop to 1/max_zoom of the frame still reads
     zoom_step: float = 0.02
     min_sync_z: float = 4.5  # sync peak (in standard deviations of the correlation surface) to trust a read

@@ -127,9 +127,9 @@ def test_without_the_mark_a_look_alike_is_never_given_to_the_wrong_person(world,
     twin = tmp_path / "twin.mp4"
     encode_mp4(unmarked_twin(sb, "ana", 1), twin, 8, crf=28)
     report = sb.provenance.verify(sb.identity.actor("emi", None).id, twin)
-    assert report["match"]["mark"]["found"] is False
+    assert report["mark"]["found"] is False, "no mark to decide"
     assert report["post_id"] in (posts["ana"][0], None), "@ana's frames, never @chloe's or @ben's post"
-    assert report["post_id"] != posts["chloe"][0]
+    assert report["fingerprint"] is not None and "Fingerprint" in report["summary"]
 
 
 def test_another_sandboxs_mark_on_a_look_alike_decides_no_match(world, tmp_path):
