@@ -29,21 +29,40 @@ AMBIGUITY_BITS = 8.0  # the best match must beat the runner-up by this much to b
 CANDIDATES = 64  # videos whose full distance is computed per lookup (the most band hits first)
 
 
-def frame_hash(gray: np.ndarray) -> int:
-    """256-bit DCT hash of one grayscale frame (any size): the same picture at another size hashes alike.
+def _dct_rows() -> np.ndarray:
+    """The first ``SIDE`` rows of the orthonormal DCT-II matrix of size ``RES``."""
+    n, k = np.arange(RES), np.arange(SIDE)[:, None]
+    rows = np.cos(np.pi * (2 * n + 1) * k / (2 * RES)) * np.sqrt(2 / RES)
+    rows[0] /= np.sqrt(2)
+    return rows.astype(np.float32)
+
+
+DCT_ROWS = _dct_rows()
+
+
+def frame_hashes(grays: list[np.ndarray]) -> list[int]:
+    """256-bit DCT hashes of grayscale frames (any sizes): the same picture at another size hashes alike.
 
     >>> ramp = np.tile(np.arange(0, 256, 4, dtype=np.uint8), (48, 1))
-    >>> bin(frame_hash(ramp) ^ frame_hash(ramp.repeat(2, 0).repeat(2, 1))).count("1")
+    >>> a, b = frame_hashes([ramp, ramp.repeat(2, 0).repeat(2, 1)])
+    >>> bin(a ^ b).count("1")
     0
     """
     from PIL import Image
-    from scipy.fft import dctn
 
-    small = np.asarray(Image.fromarray(np.asarray(gray, np.uint8)).resize((RES, RES), Image.BOX), np.float32)
-    low = dctn(small, norm="ortho")[:SIDE, :SIDE].flatten()
-    low[0] = np.median(low[1:])  # the DC term (brightness) carries no shape
-    bits = low > np.median(low)
-    return int("".join("1" if b else "0" for b in bits), 2)
+    if not grays:
+        return []
+    small = np.stack([np.asarray(Image.fromarray(np.asarray(g, np.uint8)).resize((RES, RES), Image.BOX), np.float32)
+                      for g in grays])
+    low = np.einsum("ky,nyx,lx->nkl", DCT_ROWS, small, DCT_ROWS).reshape(len(grays), BITS)
+    low[:, 0] = np.median(low[:, 1:], axis=1)  # the DC term (brightness) carries no shape
+    bits = np.packbits(low > np.median(low, axis=1, keepdims=True), axis=1)
+    return [int.from_bytes(row.tobytes()) for row in bits]
+
+
+def frame_hash(gray: np.ndarray) -> int:
+    """256-bit DCT hash of one grayscale frame."""
+    return frame_hashes([gray])[0]
 
 
 def _gray(frames: np.ndarray) -> np.ndarray:
@@ -70,13 +89,14 @@ def video_fingerprint(video: Path | np.ndarray) -> dict:
     frames = read_frames(video) if isinstance(video, (str, Path)) else video
     gray = _gray(_sample(frames))
     return {"version": VERSION,
-            "crops": {str(c): [format(frame_hash(_centre(g, c)), f"0{BITS // 4}x") for g in gray] for c in CROPS}}
+            "crops": {str(c): [format(h, f"0{BITS // 4}x") for h in frame_hashes([_centre(g, c) for g in gray])]
+                      for c in CROPS}}
 
 
 def query_hashes(frames: np.ndarray) -> dict[bool, np.ndarray]:
     """Hashes of a copy's frames, as shown and mirrored ((frames, WORDS) uint64 arrays)."""
     gray = _gray(_sample(frames))
-    return {mirrored: to_words([frame_hash(g[:, ::-1] if mirrored else g) for g in gray])
+    return {mirrored: to_words(frame_hashes([g[:, ::-1] if mirrored else g for g in gray]))
             for mirrored in (False, True)}
 
 

@@ -175,8 +175,8 @@ def embed_mark(frames: np.ndarray, code: int, config: MarkConfig | None = None) 
     """``frames`` (T, H, W, 3) uint8 with the mark for ``code`` added to every frame's luma."""
     config = config or MarkConfig()
     _, h, w, _ = frames.shape
-    delta = pattern(code, h, w) * config.amplitude
-    return np.clip(frames.astype(np.float32) + delta[None, :, :, None] + 0.5, 0, 255).astype(np.uint8)
+    delta = np.round(pattern(code, h, w) * config.amplitude).astype(np.int16)  # whole levels: ints are cheaper
+    return np.clip(frames.astype(np.int16) + delta[None, :, :, None], 0, 255).astype(np.uint8)
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

@@ -75,9 +75,9 @@ def apply_watermark(frames: np.ndarray, creator: str, config: WatermarkConfig | 
     mh, mw = rgb.shape[:2]
     mh, mw = min(mh, h), min(mw, w)
     rgb, alpha = rgb[:mh, :mw], alpha[:mh, :mw] * config.opacity
-    out = frames.astype(np.float32) / 255.0
-    for t in range(t_count):
+    out = frames.copy()
+    for t in range(t_count):  # only the mark's box is blended (in floats): large frames stay cheap
         y, x = mark_position(t, (h, w), (mh, mw), config.period_frames)
-        region = out[t, y: y + mh, x: x + mw]
-        out[t, y: y + mh, x: x + mw] = region * (1 - alpha) + rgb * alpha
-    return (out * 255.0 + 0.5).astype(np.uint8)
+        region = frames[t, y: y + mh, x: x + mw].astype(np.float32) / 255.0
+        out[t, y: y + mh, x: x + mw] = ((region * (1 - alpha) + rgb * alpha) * 255.0 + 0.5).astype(np.uint8)
+    return out
