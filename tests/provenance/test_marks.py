@@ -93,13 +93,15 @@ def world(tmp_path_factory, models_dir):
     sb.close()
 
 
-def unmarked_twin(sb, handle: str, seed: int) -> np.ndarray:
-    """The frames @handle's post would have without the invisible mark (same model output, visible mark)."""
-    spec = sb.loader.default_model()
+@pytest.fixture(scope="module")
+def ana_unmarked(world) -> np.ndarray:
+    """The frames @ana's post would have without the invisible mark (same model output, visible mark)."""
     from sandbox.generation.request import resolve_defaults
 
-    request = resolve_defaults(GenerationRequest(prompt=LOOK_ALIKE, seed=seed, steps=STEPS), spec)
-    return apply_watermark(upscale_for_display(run_pipeline(sb.loader.load(spec), request)), handle)
+    sb, _ = world
+    spec = sb.loader.default_model()
+    request = resolve_defaults(GenerationRequest(prompt=LOOK_ALIKE, seed=1, steps=STEPS), spec)
+    return apply_watermark(upscale_for_display(run_pipeline(sb.loader.load(spec), request)), "ana")
 
 
 @pytest.mark.parametrize("kind", ["crop80", "hflip", "crf35", "fps15", "scale0.5"])
@@ -122,20 +124,20 @@ def test_the_mark_decides_between_twins_that_differ_only_by_handle(world, tmp_pa
     assert report["match"]["fingerprint"]["close"], "the fingerprint alone sees a look-alike too"
 
 
-def test_without_the_mark_a_look_alike_is_never_given_to_the_wrong_person(world, tmp_path):
+def test_without_the_mark_a_look_alike_is_never_given_to_the_wrong_person(world, ana_unmarked, tmp_path):
     sb, posts = world
     twin = tmp_path / "twin.mp4"
-    encode_mp4(unmarked_twin(sb, "ana", 1), twin, 8, crf=28)
+    encode_mp4(ana_unmarked, twin, 8, crf=28)
     report = sb.provenance.verify(sb.identity.actor("emi", None).id, twin)
     assert report["mark"]["found"] is False, "no mark to decide"
     assert report["post_id"] in (posts["ana"][0], None), "@ana's frames, never @chloe's or @ben's post"
     assert report["fingerprint"] is not None and "Fingerprint" in report["summary"]
 
 
-def test_another_sandboxs_mark_on_a_look_alike_decides_no_match(world, tmp_path):
+def test_another_sandboxs_mark_on_a_look_alike_decides_no_match(world, ana_unmarked, tmp_path):
     sb, _ = world
     foreign = tmp_path / "foreign.mp4"
-    encode_mp4(embed_mark(unmarked_twin(sb, "ana", 1), 0x0BAD_F00D), foreign, 8)
+    encode_mp4(embed_mark(ana_unmarked, 0x0BAD_F00D), foreign, 8)
     report = sb.provenance.verify(sb.identity.actor("emi", None).id, foreign)
     assert report["match"]["mark"]["found"] and not report["match"]["mark"]["known"]
     assert report["post_id"] is None and report["draft_id"] is None and not report["match"]["private_draft"]
