@@ -1,6 +1,7 @@
 """One benchmark table, every figure measured in this run: app overhead vs. the bare pipeline, each speed
 option's ratio and quality (PSNR, SSIM), batch throughput with 1 vs 2 processes, feed p95, and peak memory
-of each model path. A GPU section runs only when CUDA is present. Writes benchmarks/results/bench.csv and
+of each model path, provenance robustness (benchmarks/bench_provenance.py). A GPU section runs only when
+CUDA is present. Writes benchmarks/results/bench.csv and
 bench.png. ``make bench`` runs it; ``FEED_FULL=1`` uses the 100k-user feed world (about 15 minutes).
 """
 
@@ -137,6 +138,15 @@ def feed_section() -> None:
     add("feed", f"rank one page p95, {world} (ms)", figures["rank one page p95 (ms)"], "< 100")
 
 
+def provenance_section() -> None:
+    """The robustness table's headline figures (the whole table: benchmarks/results/provenance.csv)."""
+    run([PY, "benchmarks/bench_provenance.py"])
+    with open(RESULTS / "provenance.csv") as f:
+        figures = [r for r in csv.reader(f) if len(r) == 3 and r[2]]
+    for measure, value, target in figures:
+        add("provenance", measure[:50], value, target)
+
+
 def generate_section() -> None:
     out = run([PY, "benchmarks/bench_generate.py"])
     for line in out.splitlines():
@@ -186,7 +196,7 @@ def main() -> int:
     import argparse
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["app", "speed", "batch", "feed", "memory", "gpu"])
+    parser.add_argument("--only", choices=["app", "speed", "batch", "feed", "memory", "provenance", "gpu"])
     only = parser.parse_args().only
     RESULTS.mkdir(parents=True, exist_ok=True)
     models_dir = REPO / "data" / "models"
@@ -194,7 +204,8 @@ def main() -> int:
     speed = []
     for name, section in (("app", generate_section), ("speed", lambda: speed_section(models_dir)),
                           ("batch", lambda: batch_section(models_dir)), ("feed", feed_section),
-                          ("memory", lambda: memory_section(models_dir)), ("gpu", gpu_section)):
+                          ("memory", lambda: memory_section(models_dir)), ("provenance", provenance_section),
+                          ("gpu", gpu_section)):
         if only in (None, name):
             result = section()
             speed = result if name == "speed" else speed
