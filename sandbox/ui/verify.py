@@ -16,7 +16,7 @@ def make_verify(sb: Sandbox):
         in this sandbox — by the invisible mark (its code, how many frames carry it) and the fingerprint (its
         distance), also after the credentials were stripped and the video cropped, scaled, mirrored or
         re-encoded; the mark decides between look-alikes. Returns a summary and the full report with
-        `draft_id` / `post_id` of the match and `match.mark`, `match.fingerprint`, `match.agree`."""
+        `draft_id` / `post_id` of the match, the `mark` and `fingerprint` evidence and `match.agree`."""
         actor = acting_user(sb, user, request)
         if not video:
             raise gr.Error("upload a video to verify")
