@@ -77,3 +77,35 @@ def test_hub_sound_card_runs_as_its_offline_twin(micro):
     sound = result.to_dict()["sound"]
     assert sound["model"] == "sandbox-local/stable-audio-open-1.0-twin" and sound["sample_rate"] == 44100
     assert abs(sound["seconds"] - 9 / 8) < 1e-3 and has_audio(result.video_path)
+
+
+def test_an_audio_only_copy_traces_back_to_its_post(micro, tmp_path):
+    """The sound extracted to .wav and to .m4a (no manifest, no picture, re-encoded, first 0.2 s cut) finds
+    the post; a different sound (another colour's pitch) does not."""
+    import av
+
+    from sandbox.provenance.audio_fingerprint import AudioLookup
+
+    sb, ana = micro
+    result = sb.generation.generate(ana.id, GenerationRequest(prompt="a yellow square moving down on a black "
+                                                                     "background", seed=4))
+    post_id = sb.posts.publish(ana.id, result.draft_id, "sound test")["post_id"]
+    samples, rate = read_audio(result.video_path)
+    cut = samples[:, int(0.2 * rate):]
+    for suffix, codec in ((".wav", "pcm_s16le"), (".m4a", "aac")):
+        with av.open(str(tmp_path / f"copy{suffix}"), "w") as out:
+            stream = out.add_stream(codec, rate=rate, layout="stereo")
+            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(cut), format="fltp", layout="stereo")
+            frame.sample_rate, frame.pts = rate, 0
+            for f in av.AudioResampler(format=stream.format.name, layout="stereo", rate=rate).resample(frame):
+                out.mux(stream.encode(f))
+            out.mux(stream.encode(None))
+    lookup = AudioLookup(sb.db)
+    ben = sb.identity.actor("ben", None)
+    for suffix in (".wav", ".m4a"):
+        match = lookup.find(ben.id, tmp_path / f"copy{suffix}")
+        assert match is not None and not match["ambiguous"] and match["creator"] == "ana", (suffix, match)
+        assert match["post_id"] == post_id
+    other = synthesize(Scene("white", "triangle", "up", "green"), seconds=1.125)
+    mux_audio(result.video_path, Soundtrack(other, SAMPLE_RATE, "x", "x"), tmp_path / "other.mp4")
+    assert lookup.find(ben.id, tmp_path / "other.mp4") is None
