@@ -33,7 +33,7 @@ TIME_BITS = 12  # anchor time in frames (≈ 65 s)
 def _to_mono(samples: np.ndarray, rate: int) -> np.ndarray:
     mono = np.atleast_2d(np.asarray(samples, np.float64)).mean(0)
     if rate != RATE:
-        n = int(round(len(mono) * RATE / rate))
+        n = round(len(mono) * RATE / rate)
         mono = np.interp(np.linspace(0, len(mono) - 1, n), np.arange(len(mono)), mono)
     return mono
 
