@@ -3,9 +3,9 @@ sweep → direction, ambience → background. Used by the evaluation, the tests 
 
 >>> from sandbox.models.micro.data import Scene
 >>> from sandbox.models.micro_audio.world import synthesize
->>> a = analyse_sound(synthesize(Scene("red", "circle", "right", "blue"), seconds=1.125))
+>>> a = analyse_sound(synthesize(Scene("red", "circle", "right", "black"), seconds=1.125))
 >>> a.color, a.shape, a.direction, a.background
-('red', 'circle', 'right', 'blue')
+('red', 'circle', 'right', 'black')
 """
 
 from __future__ import annotations
