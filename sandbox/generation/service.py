@@ -266,7 +266,7 @@ class GenerationService:
         source = "generated"
         track = soundtrack(frames) if soundtrack is not None and request.sound else None
         if track is not None:
-            source = "from the original"
+            source = getattr(soundtrack, "source", "from the original")  # sandbox.sound.remix says which
         elif request.sound:
             track = self.make_sound(request, spec, len(frames), joint_audio)
         t_sound = time.perf_counter()

@@ -51,4 +51,5 @@ def original_sound(original: Path, mode: str, sound_prompt: str, fps: int, origi
         return Soundtrack(np.concatenate([head, tail], axis=1), rate, model, revision,
                           more.prompt if more else "").fitted(seconds)
 
+    soundtrack.source = "kept from the original" if plan == "keep" else "continued from the original"
     return soundtrack

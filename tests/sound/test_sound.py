@@ -109,3 +109,21 @@ def test_an_audio_only_copy_traces_back_to_its_post(micro, tmp_path):
     other = synthesize(Scene("white", "triangle", "up", "green"), seconds=1.125)
     mux_audio(result.video_path, Soundtrack(other, SAMPLE_RATE, "x", "x"), tmp_path / "other.mp4")
     assert lookup.find(ben.id, tmp_path / "other.mp4") is None
+
+
+def test_remix_restyle_keeps_the_sound_and_extend_continues_it(micro):
+    sb, ana = micro
+    original = sb.generation.generate(ana.id, GenerationRequest(prompt="a red circle moving right on a black "
+                                                                       "background", seed=2))
+    post_id = sb.posts.publish(ana.id, original.draft_id, "original")["post_id"]
+    ben = sb.identity.actor("ben", None)
+    restyle = sb.remixes.remix(ben.id, post_id, "a white circle moving right on a black background", "restyle")
+    assert restyle.to_dict()["sound"]["source"] == "kept from the original"
+    kept, _ = read_audio(restyle.video_path, rate=SAMPLE_RATE)
+    assert analyse_sound(kept).color == analyse_sound(read_audio(original.video_path, rate=SAMPLE_RATE)[0]).color
+    extend = sb.remixes.remix(ben.id, post_id, "a red circle moving right on a black background", "extend")
+    assert extend.to_dict()["sound"]["source"] == "continued from the original"
+    seconds = read_audio(extend.video_path)[0].shape[1] / STORED_RATE
+    assert abs(seconds - probe(extend.video_path)["frames"] / 8) <= 1 / 8
+    new = sb.remixes.remix(ben.id, post_id, "a red circle moving right", "restyle", sound_prompt="a white circle")
+    assert new.to_dict()["sound"]["source"] == "generated"
