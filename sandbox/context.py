@@ -27,6 +27,8 @@ from sandbox.provenance.service import ProvenanceService
 from sandbox.remix.service import RemixService
 from sandbox.social import AccountService, PostService, SocialGraph
 from sandbox.social.reports import ReportService
+from sandbox.sound.cards import SoundRegistry
+from sandbox.sound.service import SoundService
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
 
@@ -63,7 +65,8 @@ class Sandbox:
             self.db, self.media, self.loader, max_prompt_chars=config.max_prompt_chars,
             check_text=self.moderator.check, mark=self.provenance.mark,
             invisible_mark=self.provenance.marks, sign=self.provenance.sign,
-            fingerprint=video_fingerprint, rate_limiter=RateLimiter.parse(config.rate_limit))
+            fingerprint=video_fingerprint, rate_limiter=RateLimiter.parse(config.rate_limit),
+            sound=SoundService(SoundRegistry(), config.resolved_models_dir))
         self.feed = FeedRanker(self.db, self.media)
         self.cameos = CameoService(
             self.db, self.media, MediaStore(config.private_dir), self.generation,

@@ -35,6 +35,9 @@ class GenerationRequest:
     parent_post_id: str | None = None
     remix_mode: str | None = None  # restyle / extend / recast
     remix_keep: float | None = None  # how much of the original a restyle keeps
+    # --- sound (sandbox.sound): None = on where the model card names a sound source ---
+    sound: bool | None = None
+    sound_prompt: str = ""  # empty: the video prompt
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -56,6 +59,8 @@ def resolve_defaults(request: GenerationRequest, spec: ModelSpec) -> GenerationR
         guidance=request.guidance if request.guidance is not None else float(preset.get("guidance", spec.guidance)),
         model=spec.id,
         preset=request.preset if preset else None,
+        sound=bool(spec.sound) if request.sound is None else bool(request.sound),
+        sound_prompt=(request.sound_prompt or "").strip(),
     )
 
 
@@ -80,6 +85,9 @@ def check_inputs(request: GenerationRequest, spec: ModelSpec, max_prompt_chars: 
     if request.preset not in (None, "", "quality", *spec.presets):
         raise SandboxError(f"`preset` must be one of {['quality', *spec.presets]} for {spec.label} "
                            f"but is {request.preset!r}")
+    if len(request.sound_prompt or "") > max_prompt_chars:
+        raise SandboxError(f"`sound_prompt` must be at most {max_prompt_chars} characters "
+                           f"but has {len(request.sound_prompt)}")
     if request.steps is not None and not 1 <= request.steps <= MAX_STEPS:
         raise SandboxError(f"`steps` must be between 1 and {MAX_STEPS} but is {request.steps}")
     if request.guidance is not None and not 0.0 <= request.guidance <= 20.0:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,6 +24,10 @@ from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
 from sandbox.store.references import release_media
 from sandbox.store.schema import Draft
+
+if TYPE_CHECKING:
+    from sandbox.sound.media import Soundtrack
+    from sandbox.sound.service import SoundService
 
 Progress = Callable[[float, str], None]
 
@@ -59,15 +65,18 @@ class GenerationResult:
     model_revision: str
     request: dict
     timings: dict = field(default_factory=dict)
+    sound: dict | None = None  # {"model", "seconds", "sample_rate", "source"}; None: silent
 
     def to_dict(self) -> dict:
         return {"draft_id": self.draft_id, "seed": self.seed, "model": self.model,
-                "model_revision": self.model_revision, "request": self.request, "timings": self.timings}
+                "model_revision": self.model_revision, "request": self.request, "timings": self.timings,
+                "sound": self.sound}
 
 
 def run_pipeline(loaded: LoadedPipeline, request: GenerationRequest, progress: Progress = _no_progress,
-                 **conditioning) -> np.ndarray:
-    """Call the diffusers pipeline; returns (T, H, W, 3) uint8 frames. Calls are serialized per pipeline."""
+                 sound_out: list | None = None, **conditioning) -> np.ndarray:
+    """Call the diffusers pipeline; returns (T, H, W, 3) uint8 frames. Calls are serialized per pipeline.
+    ``sound_out``: a joint audio+video pipeline's sound (``output.audio``) is appended to it."""
     import torch
 
     steps = int(request.steps)
@@ -85,6 +94,8 @@ def run_pipeline(loaded: LoadedPipeline, request: GenerationRequest, progress: P
             generator=torch.Generator(device="cpu").manual_seed(int(request.seed)),
             output_type="np", callback_on_step_end=on_step_end, **conditioning,
         )
+    if sound_out is not None and getattr(out, "audio", None) is not None:
+        sound_out.append(out.audio)
     return to_uint8(out.frames)
 
 
@@ -100,12 +111,13 @@ class GenerationService:
     def __init__(self, db: Database, media: MediaStore, loader: ModelLoader, *, max_prompt_chars: int = 500,
                  check_text: TextCheck | None = None, mark: MarkFrames | None = None,
                  invisible_mark: InvisibleMark | None = None, sign: Signer | None = None,
-                 fingerprint: Fingerprinter | None = None, rate_limiter: RateLimiter | None = None) -> None:
+                 fingerprint: Fingerprinter | None = None, rate_limiter: RateLimiter | None = None,
+                 sound: SoundService | None = None) -> None:
         """``check_text`` moderates prompts; ``mark`` burns the visible watermark into every frame;
         ``invisible_mark`` hides a code that leads back to the draft in every frame (and records which file
         carries it); ``sign`` writes Content Credentials into every MP4; ``fingerprint`` records perceptual
-        hashes so Verify can find the original; ``rate_limiter`` caps generations per user.
-        ``None``: that step is skipped."""
+        hashes so Verify can find the original; ``rate_limiter`` caps generations per user; ``sound`` makes
+        the sound track (sandbox.sound.service). ``None``: that step is skipped."""
         self.db = db
         self.media = media
         self.loader = loader
@@ -116,6 +128,7 @@ class GenerationService:
         self.sign = sign
         self.fingerprint = fingerprint
         self.rate_limiter = rate_limiter
+        self.sound = sound
         self._run_on_gpu = gpu_task(run_pipeline, duration=lambda loaded, req, *a, **k: gpu_duration(
             int(req.num_frames), int(req.steps)))
 
@@ -138,34 +151,67 @@ class GenerationService:
         self.check_prompt("prompt", request.prompt, user_id, allowed_figures)
         if request.negative_prompt:
             self.check_prompt("negative_prompt", request.negative_prompt, user_id)
+        if request.sound_prompt:
+            self.check_prompt("sound_prompt", request.sound_prompt, user_id, allowed_figures)
 
-    def encode(self, frames: np.ndarray, fps: int, claims: dict | None = None, parent: Path | None = None) -> str:
-        """Encode to MP4 (and sign it) in the media folder, atomically. Returns the content hash."""
+    def encode(self, frames: np.ndarray, fps: int, claims: dict | None = None, parent: Path | None = None,
+               soundtrack: Soundtrack | None = None) -> str:
+        """Encode to MP4 (with its AAC sound track, if any; then sign it — the manifest covers picture and
+        sound) in the media folder, atomically. Returns the content hash."""
 
         def write(tmp: Path) -> None:
-            if self.sign is None:
-                encode_mp4(frames, tmp, fps)
-                return
-            with self.media.temp_path(".mp4") as raw:
-                encode_mp4(frames, raw, fps)
-                self.sign(raw, tmp, claims or {}, parent)
+            with self.media.temp_path(".mp4") as raw, self.media.temp_path(".mp4") as with_sound:
+                encode_mp4(frames, raw if soundtrack is not None or self.sign else tmp, fps)
+                if soundtrack is not None:
+                    from sandbox.sound.media import mux_audio
+
+                    mux_audio(raw, soundtrack, with_sound if self.sign else tmp)
+                if self.sign is not None:
+                    self.sign(with_sound if soundtrack is not None else raw, tmp, claims or {}, parent)
 
         return self.media.write(".mp4", write)
 
-    def finish(self, frames: np.ndarray, claims: dict, fps: int,
-               parent: Path | None = None) -> tuple[str, np.ndarray]:
-        """The visible watermark, the invisible mark, then encode and sign: every video the sandbox writes
-        goes through here. Returns the content hash and the frames as written."""
+    def finish(self, frames: np.ndarray, claims: dict, fps: int, parent: Path | None = None,
+               soundtrack: Soundtrack | None = None) -> tuple[str, np.ndarray]:
+        """The visible watermark, the invisible mark, then encode (with the sound track) and sign: every
+        video the sandbox writes goes through here. Returns the content hash and the frames as written."""
         frames = upscale_for_display(to_uint8(frames))
         if self.mark is not None:
             frames = self.mark(frames, claims)
         code = None
         if self.invisible_mark is not None:
             frames, code = self.invisible_mark.embed(frames)
-        sha = self.encode(frames, fps, claims, parent)
+        sha = self.encode(frames, fps, claims, parent, soundtrack)
         if code is not None:
             self.invisible_mark.record(code, sha)
         return sha, frames
+
+    def make_sound(self, request: GenerationRequest, spec: ModelSpec, num_frames: int,
+                   joint_audio: list | None = None) -> Soundtrack | None:
+        """The sound stage (sandbox.sound.service): the joint pipeline's own sound, else the card's sound
+        model on the sound prompt (default: the prompt) for exactly the video's duration; None when silent."""
+        if not request.sound:
+            return None
+        if self.sound is None or not spec.sound:
+            raise SandboxError(f"{spec.label} has no sound source; set `sound` off or pick another `model`")
+        from sandbox.sound.cards import JOINT
+        from sandbox.sound.service import joint_sample_rate, joint_track
+
+        seconds = num_frames / spec.fps
+        prompt = request.sound_prompt or request.prompt
+        if spec.sound == JOINT:
+            if not joint_audio:
+                raise SandboxError(f"{spec.label} returned no sound although its card says `sound: joint`")
+            rate = joint_sample_rate(self.loader.load(spec, preset=request.preset).pipe)
+            return joint_track(joint_audio[0], rate, spec.repo_id, spec.revision, prompt).fitted(seconds)
+        return self.sound.make(self.sound.registry.get(spec.sound), prompt, seconds, int(request.seed))
+
+    @staticmethod
+    def sound_details(track: Soundtrack | None, source: str = "generated") -> dict | None:
+        if track is None:
+            return None
+        return {"model": track.model, "model_revision": track.model_revision, "seconds": round(track.seconds, 4),
+                "sample_rate": track.sample_rate, "stored_sample_rate": 48000, "source": source}
 
     def claims(self, user_id: str, request: GenerationRequest, spec: ModelSpec) -> dict:
         """What the Content Credentials say about a new video."""
@@ -184,13 +230,14 @@ class GenerationService:
                 "prompt_sha256": hashlib.sha256(request.prompt.encode()).hexdigest(), "seed": int(request.seed)}
 
     def save_draft(self, user_id: str, request: GenerationRequest, spec: ModelSpec, sha: str, timings: dict,
-                   fingerprint: dict | None = None) -> str:
+                   fingerprint: dict | None = None, audio_fingerprint: list[int] | None = None) -> str:
         from sandbox.store.schema import Fingerprint
 
         try:
             with self.db.session() as s:
                 if fingerprint and s.get(Fingerprint, sha) is None:
-                    s.add(Fingerprint(media_sha256=sha, hashes=fingerprint))
+                    s.add(Fingerprint(media_sha256=sha, hashes={**fingerprint, **(
+                        {"audio": audio_fingerprint} if audio_fingerprint else {})}))
                 draft = Draft(user_id=user_id, media_sha256=sha, prompt=request.prompt,
                               negative_prompt=request.negative_prompt, request=request.to_dict(),
                               model_id=spec.repo_id, model_revision=spec.revision, seed=int(request.seed),
@@ -205,10 +252,13 @@ class GenerationService:
     # --- the whole thing ---
     def generate(self, user_id: str, request: GenerationRequest, progress: Progress = _no_progress,
                  allowed_figures: frozenset[str] = frozenset(), parent: Path | None = None,
-                 postprocess: Callable[[np.ndarray], np.ndarray] | None = None, **conditioning) -> GenerationResult:
+                 postprocess: Callable[[np.ndarray], np.ndarray] | None = None,
+                 soundtrack: Callable[[np.ndarray], Soundtrack | None] | None = None,
+                 **conditioning) -> GenerationResult:
         """Check, load, run, mark, encode, sign and save a draft. ``conditioning`` goes to the pipeline (VACE
         ``reference_images``, ``video``, ``mask``); ``parent``: the video this one remixes (a C2PA ingredient);
-        ``postprocess``: frames → frames before the watermark (a remix that extends its original)."""
+        ``postprocess``: frames → frames before the watermark (a remix that extends its original);
+        ``soundtrack``: final frames → the sound to use instead of making one (a remix keeping its original's)."""
         t0 = time.perf_counter()
         request, spec = self.prepare_request(request)
         self.check_text(user_id, request, allowed_figures)
@@ -217,24 +267,41 @@ class GenerationService:
         progress(0.0, f"loading {spec.label}")
         loaded = self.loader.load(spec, preset=request.preset)
         t1 = time.perf_counter()
-        frames = self._run_on_gpu(loaded, request, progress, **conditioning)
+        joint_audio: list = []
+        frames = self._run_on_gpu(loaded, request, progress, sound_out=joint_audio, **conditioning)
         if postprocess is not None:
             frames = postprocess(frames)
         t2 = time.perf_counter()
+        source = "generated"
+        track = soundtrack(frames) if soundtrack is not None and request.sound else None
+        if track is not None:
+            source = getattr(soundtrack, "source", "from the original")  # sandbox.sound.remix says which
+        elif request.sound:
+            track = self.make_sound(request, spec, len(frames), joint_audio)
+        t_sound = time.perf_counter()
         claims = self.claims(user_id, request, spec)
-        sha, frames = self.finish(frames, claims, spec.fps, parent)
+        if track is not None:
+            claims.update(sound_model=track.model, sound_model_revision=track.model_revision, sound=source,
+                          sound_prompt_sha256=hashlib.sha256((track.prompt or "").encode()).hexdigest())
+        sha, frames = self.finish(frames, claims, spec.fps, parent, track)
         fingerprint = self.fingerprint(frames) if self.fingerprint else None
+        audio_fingerprint = None
+        if track is not None and self.fingerprint:  # from the stored file: what a copy of it would carry
+            from sandbox.provenance.audio_fingerprint import file_fingerprint
+
+            audio_fingerprint = file_fingerprint(self.media.path(sha))
         t3 = time.perf_counter()
-        timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(t2 - t1, 4), "encode_s": round(t3 - t2, 4)}
+        timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(t2 - t1, 4),
+                   "sound_s": round(t_sound - t2, 4), "encode_s": round(t3 - t_sound, 4)}
         try:
             progress(1.0, "saving the draft")  # the last moment a Cancel can still stop it
         except GenerationCancelled:
             release_media(self.db, self.media, sha)
             raise
-        draft_id = self.save_draft(user_id, request, spec, sha, timings, fingerprint)
+        draft_id = self.save_draft(user_id, request, spec, sha, timings, fingerprint, audio_fingerprint)
         timings["total_s"] = round(time.perf_counter() - t0, 4)
         return GenerationResult(draft_id, self.media.path(sha), int(request.seed), spec.repo_id, spec.revision,
-                                request.to_dict(), timings)
+                                request.to_dict(), timings, self.sound_details(track, source))
 
     # --- reading drafts (private to their creator) ---
     def drafts_of(self, user_id: str, limit: int = 24) -> list[dict]:

@@ -113,6 +113,7 @@ class ModelSpec:
     notice: str = ""
     presets: dict[str, dict] = field(default_factory=dict)
     speed: dict = field(default_factory=dict)  # default speed options (sandbox.models.speed.SpeedConfig)
+    sound: str = ""  # its sound source: "joint" (the pipeline returns sound), a sound card id, or "" (silent)
 
     def __post_init__(self) -> None:
         unknown = set(self.tasks) - set(TASKS)
@@ -178,6 +179,7 @@ class ModelSpec:
                 embedded=bool(s.get("embedded", False)), builder=s.get("builder"), shipped=s.get("shipped"),
                 default=bool(s.get("default", False)), default_aspect=s.get("default_aspect", "landscape 16:9"),
                 notice=s.get("notice", ""), presets=dict(s.get("presets") or {}), speed=dict(s.get("speed") or {}),
+                sound=str(s.get("sound") or ""),
             )
         except KeyError as exc:
             raise ValueError(f"model card {path.name}: `sandbox.{exc.args[0]}` is missing") from exc

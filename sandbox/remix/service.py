@@ -31,6 +31,7 @@ from sandbox.remix.conditioning import (
 )
 from sandbox.social.graph import blocked_ids
 from sandbox.social.posts import may_remix
+from sandbox.sound.remix import original_sound
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
 from sandbox.store.schema import Cameo, Draft, Post, User
@@ -94,8 +95,11 @@ class RemixService:
     def remix(self, actor_id: str, post_id: str, prompt: str, mode: str = "restyle", keep: float = 0.5,
               seed: int = -1, cameos: list[str] | None = None, steps: int | None = None,
               num_frames: int | None = None, model: str | None = None,
-              progress: Progress = _no_progress) -> GenerationResult:
-        """A draft of ``actor_id`` that remixes ``post_id``: its parent is the original."""
+              progress: Progress = _no_progress, sound: bool | None = None,
+              sound_prompt: str = "") -> GenerationResult:
+        """A draft of ``actor_id`` that remixes ``post_id``: its parent is the original. Sound
+        (sandbox.sound.remix): a restyle keeps the original's, an extend continues it, unless ``sound_prompt``
+        asks for a new one."""
         check_inputs(mode, keep, prompt)
         with self.db.session() as s:
             original = self.load_original(s, actor_id, post_id)
@@ -111,7 +115,8 @@ class RemixService:
         request = GenerationRequest(prompt=prompt, seed=int(seed), num_frames=num_frames, width=w, height=h,
                                     steps=steps, model=model,
                                     cameo_ids=tuple(dict.fromkeys(c.id for c in cameo_rows)),
-                                    parent_post_id=original.post_id, remix_mode=mode, remix_keep=float(keep))
+                                    parent_post_id=original.post_id, remix_mode=mode, remix_keep=float(keep),
+                                    sound=sound, sound_prompt=sound_prompt)
         request, spec = self.generation.prepare_request(request)
         if "v2v" not in spec.tasks:
             raise SandboxError(f"`model` {spec.label} cannot remix videos: pick a Wan VACE model")
@@ -119,8 +124,12 @@ class RemixService:
                                  self.cameos.reference_images(extra) if extra else [])
         postprocess = (lambda new: join_extension(frames, new, cond.keep_frames)) if mode == "extend" else None
         allowed = frozenset(n for u in owners for n in (u.display_name.casefold(), u.handle))
+        soundtrack = original_sound(
+            original.path, mode, request.sound_prompt, spec.fps, len(frames),
+            lambda seconds: self.generation.make_sound(request, spec, round(seconds * spec.fps)))
         result = self.generation.generate(actor_id, request, progress, allowed_figures=allowed,
-                                          parent=original.path, postprocess=postprocess, **cond.pipeline_kwargs())
+                                          parent=original.path, postprocess=postprocess, soundtrack=soundtrack,
+                                          **cond.pipeline_kwargs())
         if request.cameo_ids:
             self.cameos.record_draft_uses(actor_id, result.draft_id, list(request.cameo_ids))
         return result

@@ -125,6 +125,9 @@ def details_markdown(sb: Sandbox, details: dict) -> str:
              f"seed {details.get('seed')}"]
     if cameos:
         parts.append(plural(len(cameos), "cameo"))
+    sound = details.get("sound")
+    parts.append(f"🔊 sound by {sound['model']} ({sound['seconds']:.2f} s, {sound['sample_rate']} Hz, "
+                 f"{sound['source']})" if sound else "🔇 silent")
     if "total_s" in timings:
         parts.append(f"made in {timings['total_s']:.1f} s (pipeline {timings.get('pipeline_s', 0):.1f} s)")
     return "✅ " + " · ".join(parts)

@@ -60,10 +60,11 @@ def make_generate(sb: Sandbox, cancel: CancelSwitch | None = None):
     def generate(user: str, prompt: str, negative_prompt: str = "", seed: int = -1, num_frames: int = 17,
                  width: int = 112, height: int = 64, steps: int = 8, guidance: float = 3.0,
                  model: str = "tiny-wan-vace", preset: str = "quality", cameos: list[str] | None = None,
-                 request: gr.Request = None,
+                 sound: bool = True, sound_prompt: str = "", request: gr.Request = None,
                  progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, dict]:
         """Generate a video from a prompt and save it as a draft of `user`. `cameos`: up to two cameo ids you
-        may use (or write @handle in the prompt). Returns the MP4 and its details."""
+        may use (or write @handle in the prompt). `sound`: give it sound where the model has a sound source;
+        `sound_prompt`: what it should sound like (default: the prompt). Returns the MP4 and its details."""
         actor = acting_user(sb, user, request)
         req = GenerationRequest(prompt=prompt or "", negative_prompt=negative_prompt or "",
                                 seed=int(seed) if seed is not None else -1,
@@ -72,7 +73,8 @@ def make_generate(sb: Sandbox, cancel: CancelSwitch | None = None):
                                 height=int(height) if height is not None else None,
                                 steps=int(steps) if steps is not None else None,
                                 guidance=float(guidance) if guidance is not None else None, model=model or None,
-                                preset=preset or None)
+                                preset=preset or None, sound=None if sound in (None, True) else False,
+                                sound_prompt=sound_prompt or "")
         try:
             result = sb.cameos.generate(actor.id, req, list(cameos or []), cancel.progress(request, progress))
         finally:
@@ -128,6 +130,11 @@ def build(shell: Shell) -> None:
                                          allow_custom_value=True,
                                          info="people who let you cast them · or write @handle in the prompt")
                 negative_prompt = gr.Textbox("", label="Negative prompt", placeholder="what to avoid")
+                with gr.Row():
+                    sound = gr.Checkbox(True, label="Sound", scale=1,
+                                        info="a sound track where the model has a sound source")
+                    sound_prompt = gr.Textbox("", label="Sound prompt", scale=3,
+                                              placeholder="what it sounds like (default: the prompt)")
                 with gr.Row():
                     model = gr.Dropdown(model_choices(sb), value=spec.id, label="Model", scale=2)
                     aspect = gr.Radio(list(ASPECTS), value=spec.default_aspect, label="Aspect")
@@ -186,7 +193,8 @@ def build(shell: Shell) -> None:
     gr.on(shell.on_persona(), my_drafts, [user], drafts, api_name="my_drafts", trigger_mode="always_last")
     generate_event = generate_btn.click(
         make_generate(sb, switch),
-        [user, prompt, negative_prompt, seed, num_frames, width, height, steps, guidance, model, preset, cameo_pick],
+        [user, prompt, negative_prompt, seed, num_frames, width, height, steps, guidance, model, preset, cameo_pick,
+         sound, sound_prompt],
         [video, details], api_name="generate", concurrency_limit=sb.config.generation_concurrency,
         concurrency_id="generation",
     ).success(my_drafts, [user], drafts, api_name="refresh_drafts", api_visibility="private")

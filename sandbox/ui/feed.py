@@ -10,6 +10,7 @@ from sandbox.errors import NotFound
 from sandbox.feed.analytics import feed_frame, feed_metrics, metrics_figure
 from sandbox.feed.weights import FeedWeights
 from sandbox.social.text import escape
+from sandbox.sound.media import has_audio
 from sandbox.ui.common import acting_user, plural, user_errors
 from sandbox.ui.shell import Shell
 
@@ -39,7 +40,8 @@ def card_markdown(item: dict) -> str:
         remix = (" · 🔁 remix — original removed" if item.get("parent_removed") else
                  f" · 🔁 remix of **@{escape(item.get('parent_creator') or '?')}** "
                  f"(`{escape(item['parent_post_id'])}`)")
-    return (f"{item['avatar']} **@{escape(item['creator'])}** · {escape(item['creator_name'])}{remix}  \n"
+    sound = " · 🔊 sound" if item.get("video") and has_audio(item["video"]) else " · 🔇 silent"
+    return (f"{item['avatar']} **@{escape(item['creator'])}** · {escape(item['creator_name'])}{remix}{sound}  \n"
             f"{escape(item['caption']) or '<i>no caption</i>'}  \n"
             f"<small>why this: {reasons} · score {item['score']:.2f} · {plural(item['remixes'], 'remix', 'remixes')} · "
             f"`{item['post_id']}`</small>")

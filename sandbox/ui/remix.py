@@ -23,14 +23,16 @@ assert [v for _, v in MODE_CHOICES] == list(MODES)
 def make_remix(sb: Sandbox):
     @user_errors
     def remix(user: str = "", post_id: str = "", prompt: str = "", mode: str = "restyle", keep: float = 0.5,
-              seed: int = -1, cameos: list[str] | None = None, request: gr.Request = None,
+              seed: int = -1, cameos: list[str] | None = None, sound: bool = True, sound_prompt: str = "",
+              request: gr.Request = None,
               progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, dict]:
         """Remix a post into a draft of yours. mode: restyle | extend | recast (recast needs `cameos`); keep: 0–1,
         how much of the original to keep. The draft's parent is the original. Returns the MP4 and its details."""
         actor = acting_user(sb, user, request)
         result = sb.remixes.remix(actor.id, (post_id or "").strip(), prompt or "", mode or "restyle",
                                   0.5 if keep is None else float(keep), int(seed) if seed is not None else -1,
-                                  list(cameos or []), progress=progress_adapter(progress))
+                                  list(cameos or []), progress=progress_adapter(progress),
+                                  sound=None if sound in (None, True) else False, sound_prompt=sound_prompt or "")
         return str(result.video_path), result.to_dict()
 
     return remix
@@ -97,6 +99,11 @@ def build(shell: Shell) -> RemixTab:
                 mode = gr.Radio(MODE_CHOICES, value="restyle", label="Mode")
                 keep = gr.Slider(0, 1, value=0.5, step=0.05, label="How much of the original to keep")
                 with gr.Row():
+                    sound = gr.Checkbox(True, label="Sound", scale=1,
+                                        info="restyle keeps the original's sound, extend continues it")
+                    sound_prompt = gr.Textbox("", label="New sound", scale=3,
+                                              placeholder="describe a new sound instead of keeping the original's")
+                with gr.Row():
                     cameos = gr.Dropdown([], value=[], multiselect=True, max_choices=2, allow_custom_value=True,
                                          label="Cameo (recast)", scale=2)
                     seed = gr.Number(-1, label="Seed", precision=0, scale=1)
@@ -120,7 +127,8 @@ def build(shell: Shell) -> RemixTab:
     post.change(open_original, [user, post], shown, api_visibility="private")
     gr.on(shell.on_persona(), usable_choices(sb), [user], cameos, api_visibility="private", trigger_mode="always_last")
     user.change(lambda: (None, None, ""), None, [video, details, summary], api_visibility="private")  # not theirs
-    remix_btn.click(make_remix(sb), [user, post, prompt, mode, keep, seed, cameos], [video, details],
+    remix_btn.click(make_remix(sb), [user, post, prompt, mode, keep, seed, cameos, sound, sound_prompt],
+                    [video, details],
                     api_name="remix", concurrency_limit=sb.config.generation_concurrency,
                     concurrency_id="generation").success(lambda d: details_markdown(sb, d), details, summary,
                                                          api_visibility="private")
