@@ -59,15 +59,39 @@ class GenerationResult:
     model_revision: str
     request: dict
     timings: dict = field(default_factory=dict)
+    audio: Audio | None = None  # the sound track (LTX-2); not muxed into the MP4 yet
 
     def to_dict(self) -> dict:
-        return {"draft_id": self.draft_id, "seed": self.seed, "model": self.model,
-                "model_revision": self.model_revision, "request": self.request, "timings": self.timings}
+        details = {"draft_id": self.draft_id, "seed": self.seed, "model": self.model,
+                   "model_revision": self.model_revision, "request": self.request, "timings": self.timings}
+        if self.audio is not None:
+            details["audio"] = self.audio.summary()
+        return details
+
+
+@dataclass(frozen=True)
+class Audio:
+    """A pipeline's sound track (LTX-2): (channels, samples) float waveform."""
+
+    waveform: np.ndarray
+    sample_rate: int
+
+    def summary(self) -> dict:
+        return {"sample_rate": self.sample_rate, "channels": int(self.waveform.shape[0]),
+                "seconds": round(self.waveform.shape[-1] / self.sample_rate, 3)}
 
 
 def run_pipeline(loaded: LoadedPipeline, request: GenerationRequest, progress: Progress = _no_progress,
                  **conditioning) -> np.ndarray:
     """Call the diffusers pipeline; returns (T, H, W, 3) uint8 frames. Calls are serialized per pipeline."""
+    return run_pipeline_av(loaded, request, progress, **conditioning)[0]
+
+
+def run_pipeline_av(loaded: LoadedPipeline, request: GenerationRequest, progress: Progress = _no_progress,
+                    **conditioning) -> tuple[np.ndarray, Audio | None]:
+    """:func:`run_pipeline`, with the sound track of pipelines that make one (LTX-2's ``output.audio``)."""
+    import inspect
+
     import torch
 
     steps = int(request.steps)
@@ -76,6 +100,9 @@ def run_pipeline(loaded: LoadedPipeline, request: GenerationRequest, progress: P
         progress((step + 1) / steps, f"denoising step {step + 1}/{steps}")
         return callback_kwargs
 
+    accepted = inspect.signature(loaded.pipe.__call__).parameters
+    if "frame_rate" in accepted:  # LTX pipelines condition on it (and LTX-2's audio length follows it)
+        conditioning.setdefault("frame_rate", loaded.spec.fps)
     with loaded.lock:
         out = loaded.pipe(
             prompt=request.prompt,
@@ -85,7 +112,13 @@ def run_pipeline(loaded: LoadedPipeline, request: GenerationRequest, progress: P
             generator=torch.Generator(device="cpu").manual_seed(int(request.seed)),
             output_type="np", callback_on_step_end=on_step_end, **conditioning,
         )
-    return to_uint8(out.frames)
+    audio = getattr(out, "audio", None)
+    if audio is not None:
+        waveform = audio.float().cpu().numpy() if isinstance(audio, torch.Tensor) else np.asarray(audio)
+        vocoder = getattr(loaded.pipe, "vocoder", None)
+        rate = int(getattr(getattr(vocoder, "config", None), "output_sampling_rate", 0) or 24000)
+        audio = Audio(waveform[0], rate)
+    return to_uint8(out.frames), audio
 
 
 class GenerationService:
@@ -112,7 +145,7 @@ class GenerationService:
         self.sign = sign
         self.fingerprint = fingerprint
         self.rate_limiter = rate_limiter
-        self._run_on_gpu = gpu_task(run_pipeline, duration=lambda loaded, req, *a, **k: gpu_duration(
+        self._run_on_gpu = gpu_task(run_pipeline_av, duration=lambda loaded, req, *a, **k: gpu_duration(
             int(req.num_frames), int(req.steps)))
 
     # --- steps ---
@@ -207,7 +240,7 @@ class GenerationService:
         progress(0.0, f"loading {spec.label}")
         loaded = self.loader.load(spec, preset=request.preset)
         t1 = time.perf_counter()
-        frames = self._run_on_gpu(loaded, request, progress, **conditioning)
+        frames, audio = self._run_on_gpu(loaded, request, progress, **conditioning)
         if postprocess is not None:
             frames = postprocess(frames)
         t2 = time.perf_counter()
@@ -224,7 +257,7 @@ class GenerationService:
         draft_id = self.save_draft(user_id, request, spec, sha, timings, fingerprint)
         timings["total_s"] = round(time.perf_counter() - t0, 4)
         return GenerationResult(draft_id, self.media.path(sha), int(request.seed), spec.repo_id, spec.revision,
-                                request.to_dict(), timings)
+                                request.to_dict(), timings, audio)
 
     # --- reading drafts (private to their creator) ---
     def drafts_of(self, user_id: str, limit: int = 24) -> list[dict]:

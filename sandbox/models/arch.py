@@ -150,3 +150,29 @@ def _count_params(card: str, name: str, component: ComponentConfig) -> int:
         model = empty_model(component)
         _PARAMS[(card, name)] = sum(p.numel() for p in model.parameters())
     return _PARAMS[(card, name)]
+
+
+SIZES_FILE = CONFIGS_DIR / "sizes.json"  # written by `python -m sandbox sizes --write`; the cards read it
+
+
+def sizes_table(cards: list[str] | None = None) -> dict[str, dict]:
+    """Per card: parameters and GB per component in the card's dtype, and the total — what ``sizes.json`` holds."""
+    table = {}
+    for card in cards or RealArch.available():
+        sizes = RealArch.load(card).sizes()
+        table[card] = {"components": {n: {"class": s.class_name, "params": s.params, "dtype": s.dtype,
+                                          "gb": round(s.gb, 3)} for n, s in sizes.items()},
+                       "total_gb": round(sum(s.gb for s in sizes.values()), 2)}
+    return table
+
+
+def memory_gb(card: str) -> float | None:
+    """A card's weights in GB (bf16; Wan's VAE float32) from the generated table, or None if it has no configs.
+
+    >>> memory_gb("wan2.1-t2v-1.3b") > 14
+    True
+    """
+    if not SIZES_FILE.is_file():
+        return None
+    entry = json.loads(SIZES_FILE.read_text()).get(card)
+    return float(entry["total_gb"]) if entry else None
