@@ -19,6 +19,7 @@ from typing import Any
 from sandbox.config import TRUE_WORDS
 from sandbox.errors import ModelUnavailable
 from sandbox.models.cards import ModelRegistry, ModelSpec
+from sandbox.models.parallel import ParallelConfig, enable_context_parallel
 from sandbox.models.placement import Hardware, Placement, PlacementConfig, choose_placement
 from sandbox.models.speed import SpeedConfig, apply_speed
 
@@ -71,7 +72,8 @@ class ModelLoader:
 
     def __init__(self, registry: ModelRegistry, models_dir: Path, placement_config: PlacementConfig | None = None,
                  hardware: Hardware | None = None, default_model: str | None = None,
-                 speed: SpeedConfig | None = None, twins_dir: Path | None = None) -> None:
+                 speed: SpeedConfig | None = None, twins_dir: Path | None = None,
+                 parallel: ParallelConfig | None = None) -> None:
         self.registry = registry
         self.models_dir = Path(models_dir)
         self.placement_config = placement_config or PlacementConfig()
@@ -80,6 +82,7 @@ class ModelLoader:
         self.speed_override = speed  # SANDBOX_SPEED; else each card's own `speed:` choice
         # set: every Hub card with shipped configs loads its tiny random-weight twin from here (sandbox.models.twins)
         self.twins_dir = Path(twins_dir) if twins_dir else None
+        self.parallel = parallel  # SANDBOX_PARALLEL: context parallelism over the torchrun process group
         self._cache: dict[tuple, LoadedPipeline] = {}
         self._cache_lock = threading.Lock()
 
@@ -198,6 +201,12 @@ class ModelLoader:
             raise ModelUnavailable(availability.reason)
         placement = self.placement(spec)
         speed = speed or self.speed(spec)
+        if self.parallel is not None and speed.cache:
+            # a cache decides to skip per rank on that rank's shard; the ranks then disagree on shapes
+            # ("The size of tensor a (6) must match the size of tensor b (12)"): context parallel runs uncached
+            from dataclasses import replace
+
+            speed = replace(speed, cache=None)
         lora = self.preset_lora(spec, preset)
         key = (spec.id, placement.key, speed.key, tuple(sorted((lora or {}).items())))
         with self._cache_lock:  # one load at a time; a second request waits and reuses it
@@ -207,6 +216,8 @@ class ModelLoader:
                 if lora:
                     self._load_lora(spec, pipe, lora)
                 apply_placement(pipe, placement)
+                if self.parallel is not None:
+                    enable_context_parallel(pipe, self.parallel)
                 apply_speed(pipe, speed)
                 self._cache[key] = LoadedPipeline(pipe, spec, placement, time.perf_counter() - start,
                                                   threading.Lock(), speed)

@@ -9,10 +9,11 @@ import pytest
 from PIL import Image
 
 from sandbox.models.arch import SIZES_FILE, RealArch
-from sandbox.models.cards import FrameRule, ModelRegistry, SizeRule
+from sandbox.models.cards import ModelRegistry, SizeRule
 from tests.conftest import CPU_ONLY
 
-# Published sizes (the model names, or the parameter counts their authors state). Tolerance: 5% (names are rounded: "2B" is 1.92B).
+# Published sizes (the model names, or the parameter counts their authors state).
+# Tolerance 5%: names are rounded ("2B" is 1.92B).
 PUBLISHED = {
     ("wan2.1-t2v-1.3b", "transformer"): 1.42e9,  # "1.3B"; the checkpoint holds 1.42B (5.68 GB in fp32)
     ("wan2.2-ti2v-5b", "transformer"): 5.0e9,  # "5B"
