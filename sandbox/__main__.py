@@ -58,13 +58,24 @@ def doctor() -> int:
     return 1 if problems else 0
 
 
-def plan(model: str | None, hardware: str | None) -> int:
-    """Where each component of a real model goes, per hardware profile (computed on the meta device)."""
-    from sandbox.models.arch import RealArch
-    from sandbox.models.plan import PROFILES
+def plan(model: str | None, hardware: str | None, write: bool = False) -> int:
+    """Where each component of a real model goes, per hardware profile (computed on the meta device);
+    ``--write`` regenerates model_configs/placement.json (README's table and notebook 01 read it)."""
+    import json
+
+    from sandbox.models.arch import CONFIGS_DIR, RealArch
+    from sandbox.models.plan import PROFILES, plan_markdown, plan_table
     from sandbox.models.plan import plan as make_plan
 
     cards = [model] if model else RealArch.available()
+    if write:
+        rows = plan_table(cards)
+        target = CONFIGS_DIR / "placement.json"
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(rows, indent=1) + "\n")
+        tmp.replace(target)
+        print(plan_markdown(rows))
+        return 0
     for card in cards:
         for profile in [hardware] if hardware else PROFILES:
             print(make_plan(card, profile).table(), end="\n\n")
@@ -94,10 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=["prepare", "doctor", "plan", "sizes"])
     parser.add_argument("--model", help="plan: a model card with shipped configs (default: all)")
     parser.add_argument("--hardware", help="plan: e.g. cpu:24GiB, 1x24GB, 2x24GB, 1x80GB, 8x80GB (default: all)")
-    parser.add_argument("--write", action="store_true", help="sizes: rewrite model_configs/sizes.json")
+    parser.add_argument("--write", action="store_true",
+                        help="sizes / plan: rewrite model_configs/sizes.json / placement.json")
     args = parser.parse_args(argv)
     if args.command == "plan":
-        return plan(args.model, args.hardware)
+        return plan(args.model, args.hardware, args.write)
     if args.command == "sizes":
         return sizes(args.write)
     return {"prepare": prepare, "doctor": doctor}[args.command]()

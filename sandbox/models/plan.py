@@ -208,3 +208,19 @@ def plan_table(cards: list[str], profiles: tuple[str, ...] = PROFILES) -> list[d
 
 
 DTYPES = tuple(DTYPE_BYTES)
+
+
+def plan_markdown(rows: list[dict]) -> str:
+    """The README's placement table: one row per card, one column per hardware profile."""
+    profiles = list(dict.fromkeys(r["hardware"] for r in rows))
+    cards = list(dict.fromkeys(r["card"] for r in rows))
+    cell = {(r["card"], r["hardware"]): r for r in rows}
+
+    def text(r: dict) -> str:
+        peak = f", {r['peak_gpu_gb']:g} GB/GPU" if r["peak_gpu_gb"] else ""
+        return f"{r['kind'].replace('_', ' ')}{peak}"
+
+    lines = ["| model (weights) | " + " | ".join(profiles) + " |", "|---" * (len(profiles) + 1) + "|"]
+    for card in cards:
+        lines.append(f"| {card} | " + " | ".join(text(cell[(card, p)]) for p in profiles) + " |")
+    return "\n".join(lines)
