@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 ALL_MODELS = ["wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "ltx-video", "wan2.2-ti2v-5b", "ltx-video-0.9.7",
               "wan2.1-vace-14b", "ltx-2"]
-OPTIONS = ["plain", "first_block_cache", "mag_cache", "layerwise_fp8", "compile", "context_parallel"]
+OPTIONS = ["plain", "compile", "layerwise_fp8", "first_block_cache", "mag_cache", "context_parallel"]
 DIRTYING = ("layerwise_fp8", "compile")  # leave hooks that cannot be undone: the next option rebuilds the pipeline
 CACHE_NOTE = "random weights: skip rate not representative"
 COLUMNS = ["card", "option", "device", "width", "height", "frames", "steps", "s_per_step", "speedup",
@@ -60,11 +60,14 @@ def build_pipeline(card: str, device: str, twins: bool):
     try:
         with torch.device(device):
             for name, component in arch.components.items():
-                if name == "text_encoder":
+                if name == "text_encoder" or not component.has_weights:
                     continue
                 parts[name] = component.instantiate(configs[name])
     finally:
         torch.set_default_dtype(previous)
+    for name, component in arch.components.items():  # schedulers keep float32 sigmas on the CPU, as loaded
+        if not component.has_weights:
+            parts[name] = component.instantiate(configs[name])
     pipeline_cls = getattr(diffusers, arch.pipeline_class)
     import inspect
 

@@ -8,8 +8,8 @@ parameter counts and bytes per dtype that the cards' memory figures and the plac
 >>> arch = RealArch.load("wan2.1-t2v-1.3b")
 >>> sorted(arch.components)
 ['scheduler', 'text_encoder', 'transformer', 'vae']
->>> round(arch.sizes()["transformer"].params / 1e9, 2)
-1.42
+>>> arch.components["transformer"].class_name, arch.components["transformer"].config["num_layers"]
+('WanTransformer3DModel', 30)
 """
 
 from __future__ import annotations
