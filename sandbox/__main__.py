@@ -1,4 +1,6 @@
-"""Command line: ``python -m sandbox prepare`` builds the embedded model; ``python -m sandbox doctor`` checks."""
+"""Command line: ``python -m sandbox prepare`` builds the embedded model; ``python -m sandbox doctor`` checks;
+``python -m sandbox plan --model <card> --hardware 2x24GB`` places a real model; ``python -m sandbox sizes``
+counts its parameters."""
 
 from __future__ import annotations
 
@@ -56,10 +58,60 @@ def doctor() -> int:
     return 1 if problems else 0
 
 
+def plan(model: str | None, hardware: str | None, write: bool = False) -> int:
+    """Where each component of a real model goes, per hardware profile (computed on the meta device);
+    ``--write`` regenerates model_configs/placement.json (README's table and notebook 01 read it)."""
+    import json
+
+    from sandbox.models.arch import CONFIGS_DIR, RealArch
+    from sandbox.models.plan import PROFILES, plan_markdown, plan_table
+    from sandbox.models.plan import plan as make_plan
+
+    cards = [model] if model else RealArch.available()
+    if write:
+        rows = plan_table(cards)
+        target = CONFIGS_DIR / "placement.json"
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(rows, indent=1) + "\n")
+        tmp.replace(target)
+        print(plan_markdown(rows))
+        return 0
+    for card in cards:
+        for profile in [hardware] if hardware else PROFILES:
+            print(make_plan(card, profile).table(), end="\n\n")
+    return 0
+
+
+def sizes(write: bool) -> int:
+    """Parameter counts of every shipped config; ``--write`` regenerates model_configs/sizes.json."""
+    import json
+
+    from sandbox.models.arch import SIZES_FILE, sizes_table
+
+    table = sizes_table()
+    for card, entry in table.items():
+        parts = ", ".join(f"{n} {c['params'] / 1e9:.2f}B" for n, c in entry["components"].items())
+        print(f"{card:<18} {entry['total_gb']:>6.1f} GB  {parts}")
+    if write:
+        tmp = SIZES_FILE.with_suffix(".tmp")
+        tmp.write_text(json.dumps(table, indent=1) + "\n")
+        tmp.replace(SIZES_FILE)
+        print(f"wrote {SIZES_FILE}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox")
-    parser.add_argument("command", choices=["prepare", "doctor"])
+    parser.add_argument("command", choices=["prepare", "doctor", "plan", "sizes"])
+    parser.add_argument("--model", help="plan: a model card with shipped configs (default: all)")
+    parser.add_argument("--hardware", help="plan: e.g. cpu:24GiB, 1x24GB, 2x24GB, 1x80GB, 8x80GB (default: all)")
+    parser.add_argument("--write", action="store_true",
+                        help="sizes / plan: rewrite model_configs/sizes.json / placement.json")
     args = parser.parse_args(argv)
+    if args.command == "plan":
+        return plan(args.model, args.hardware, args.write)
+    if args.command == "sizes":
+        return sizes(args.write)
     return {"prepare": prepare, "doctor": doctor}[args.command]()
 
 

@@ -57,6 +57,7 @@ class SandboxConfig:
     max_memory: str | None = None  # e.g. "cpu=2GiB" or "0=20GiB,1=20GiB,cpu=64GiB"
     offload: str = "auto"
     speed: str | None = None  # e.g. "cache=first_block,vae_tiling"; None: each model card's choice
+    parallel: str | None = None  # context parallel over the torchrun processes: "ulysses:2" / "ring:4"
     models_dir: Path | None = None  # where the embedded model is built; default data_dir/models
 
     # --- identity ---
@@ -96,6 +97,10 @@ class SandboxConfig:
             raise ValueError(f"`SANDBOX_DEVICE_MAP` must be one of {DEVICE_MAPS} but is {self.device_map!r}")
         if self.offload not in OFFLOAD_MODES:
             raise ValueError(f"`SANDBOX_OFFLOAD` must be one of {OFFLOAD_MODES} but is {self.offload!r}")
+        if self.parallel:
+            from sandbox.models.parallel import ParallelConfig
+
+            ParallelConfig.parse(self.parallel)  # a bad value stops the start with the variable's name
         if not 1 <= self.port <= 65535:
             raise ValueError(f"`SANDBOX_PORT` must be between 1 and 65535 but is {self.port}")
         if self.generation_concurrency < 1:
@@ -142,6 +147,7 @@ class SandboxConfig:
             "SANDBOX_MAX_MEMORY": ("max_memory", str),
             "SANDBOX_OFFLOAD": ("offload", str),
             "SANDBOX_SPEED": ("speed", str),
+            "SANDBOX_PARALLEL": ("parallel", str),
             "SANDBOX_MODELS_DIR": ("models_dir", Path),
             "SANDBOX_IDENTITY": ("identity_mode", str),
             "SANDBOX_USERS": ("users", str),

@@ -18,6 +18,7 @@ from sandbox.generation.service import GenerationService
 from sandbox.identity.auth import IdentityService
 from sandbox.models.cards import ModelRegistry
 from sandbox.models.loader import ModelLoader
+from sandbox.models.parallel import ParallelConfig
 from sandbox.models.placement import Hardware, PlacementConfig, parse_max_memory
 from sandbox.models.speed import SpeedConfig
 from sandbox.provenance.credentials import ContentCredentials
@@ -52,7 +53,8 @@ class Sandbox:
                                     offload=config.offload, offload_folder=config.data_dir / "offload")
         self.loader = ModelLoader(self.registry, config.resolved_models_dir, placement, hardware,
                                   default_model=config.model,
-                                  speed=SpeedConfig.parse(config.speed) if config.speed else None)
+                                  speed=SpeedConfig.parse(config.speed) if config.speed else None,
+                                  parallel=ParallelConfig.parse(config.parallel))
 
         # trust: moderation of every text, and what every video carries
         self.moderator = Moderator(self.db, ModerationConfig.from_files(config.banned_terms_file,

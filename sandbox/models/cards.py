@@ -174,7 +174,7 @@ class ModelSpec:
                 trained_resolutions=tuple(str(r) for r in s["trained"]["resolutions"]),
                 trained_frames=tuple(int(n) for n in s["trained"]["frames"]),
                 examples=tuple(str(e) for e in s["examples"]), steps=int(s["steps"]),
-                guidance=float(s["guidance"]), memory_gb=float(s["memory_gb"]),
+                guidance=float(s["guidance"]), memory_gb=_memory_gb(path.stem, s),
                 license=str(meta.get("license", "unknown")), description=card.text.strip(),
                 embedded=bool(s.get("embedded", False)), builder=s.get("builder"), shipped=s.get("shipped"),
                 default=bool(s.get("default", False)), default_aspect=s.get("default_aspect", "landscape 16:9"),
@@ -188,6 +188,19 @@ class ModelSpec:
 def card_paths(cards_dir: Path = CARDS_DIR) -> list[Path]:
     """Every model card in a folder: each ``*.md`` but the folder's README (how to add a model)."""
     return sorted(p for p in Path(cards_dir).glob("*.md") if p.name != "README.md")
+
+
+def _memory_gb(card_id: str, section: dict) -> float:
+    """The card's own figure (embedded models), else the weights counted from its shipped configs
+    (``model_configs/sizes.json``, made by ``python -m sandbox sizes --write``): one home for each number."""
+    if "memory_gb" in section:
+        return float(section["memory_gb"])
+    from sandbox.models.arch import memory_gb
+
+    counted = memory_gb(card_id)
+    if counted is None:
+        raise KeyError("memory_gb")
+    return counted
 
 
 class ModelRegistry:

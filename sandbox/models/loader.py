@@ -19,6 +19,7 @@ from typing import Any
 from sandbox.config import TRUE_WORDS
 from sandbox.errors import ModelUnavailable
 from sandbox.models.cards import ModelRegistry, ModelSpec
+from sandbox.models.parallel import ParallelConfig, enable_context_parallel
 from sandbox.models.placement import Hardware, Placement, PlacementConfig, choose_placement
 from sandbox.models.speed import SpeedConfig, apply_speed
 
@@ -71,21 +72,40 @@ class ModelLoader:
 
     def __init__(self, registry: ModelRegistry, models_dir: Path, placement_config: PlacementConfig | None = None,
                  hardware: Hardware | None = None, default_model: str | None = None,
-                 speed: SpeedConfig | None = None) -> None:
+                 speed: SpeedConfig | None = None, twins_dir: Path | None = None,
+                 parallel: ParallelConfig | None = None) -> None:
         self.registry = registry
         self.models_dir = Path(models_dir)
         self.placement_config = placement_config or PlacementConfig()
         self.hardware = hardware or Hardware.detect()
         self._requested_default = default_model
         self.speed_override = speed  # SANDBOX_SPEED; else each card's own `speed:` choice
+        # set: every Hub card with shipped configs loads its tiny random-weight twin from here (sandbox.models.twins)
+        self.twins_dir = Path(twins_dir) if twins_dir else None
+        self.parallel = parallel  # SANDBOX_PARALLEL: context parallelism over the torchrun process group
         self._cache: dict[tuple, LoadedPipeline] = {}
         self._cache_lock = threading.Lock()
 
     # --- sources and availability ---
+    def is_twin(self, spec: ModelSpec) -> bool:
+        from sandbox.models.arch import CONFIGS_DIR
+
+        return self.twins_dir is not None and not spec.embedded and (CONFIGS_DIR / spec.id / "pipeline.json").is_file()
+
     def local_path(self, spec: ModelSpec) -> Path:
         if spec.shipped:
             return REPO / spec.shipped
+        if self.is_twin(spec):
+            return self.twins_dir / spec.id
         return self.models_dir / spec.id
+
+    def prepare_twin(self, spec: ModelSpec) -> Path:
+        from sandbox.models import twins
+
+        path = self.local_path(spec)
+        if not twins.is_built(path):
+            twins.build(spec.id, path)
+        return path
 
     def prepare_embedded(self, spec: ModelSpec | None = None) -> Path:
         """The embedded model's folder: shipped weights are checked, built ones are built if missing
@@ -106,10 +126,12 @@ class ModelLoader:
         return [self.prepare_embedded(s) for s in self.registry.get_embedded() if self.availability(s).available]
 
     def source(self, spec: ModelSpec) -> str:
+        if self.is_twin(spec):
+            return str(self.prepare_twin(spec))
         return str(self.prepare_embedded(spec)) if spec.embedded else spec.repo_id
 
     def is_cached(self, spec: ModelSpec) -> bool:
-        if spec.embedded:
+        if spec.embedded or self.is_twin(spec):
             return True
         from huggingface_hub import try_to_load_from_cache
 
@@ -120,7 +142,7 @@ class ModelLoader:
         if spec.shipped and not (self.local_path(spec) / "model_index.json").is_file():
             return Availability(False, f"{spec.label}: weights missing from {spec.shipped} "
                                        "(`python -m sandbox.models.micro train` rebuilds them)")
-        if spec.embedded:
+        if spec.embedded or self.is_twin(spec):
             return Availability(True)
         if not self.is_cached(spec) and hub_offline():
             return Availability(False, f"{spec.label} ({spec.repo_id}) is not in the local Hugging Face cache and "
@@ -147,6 +169,8 @@ class ModelLoader:
 
     # --- sizes and placement ---
     def model_bytes(self, spec: ModelSpec) -> int:
+        if self.is_twin(spec):
+            return sum(p.stat().st_size for p in self.prepare_twin(spec).rglob("*.safetensors"))
         if spec.embedded:
             return sum(p.stat().st_size for p in self.prepare_embedded(spec).rglob("*.safetensors"))
         return int(spec.memory_gb * 1e9)
@@ -177,6 +201,12 @@ class ModelLoader:
             raise ModelUnavailable(availability.reason)
         placement = self.placement(spec)
         speed = speed or self.speed(spec)
+        if self.parallel is not None and speed.cache:
+            # a cache decides to skip per rank on that rank's shard; the ranks then disagree on shapes
+            # ("The size of tensor a (6) must match the size of tensor b (12)"): context parallel runs uncached
+            from dataclasses import replace
+
+            speed = replace(speed, cache=None)
         lora = self.preset_lora(spec, preset)
         key = (spec.id, placement.key, speed.key, tuple(sorted((lora or {}).items())))
         with self._cache_lock:  # one load at a time; a second request waits and reuses it
@@ -186,6 +216,8 @@ class ModelLoader:
                 if lora:
                     self._load_lora(spec, pipe, lora)
                 apply_placement(pipe, placement)
+                if self.parallel is not None:
+                    enable_context_parallel(pipe, self.parallel)
                 apply_speed(pipe, speed)
                 self._cache[key] = LoadedPipeline(pipe, spec, placement, time.perf_counter() - start,
                                                   threading.Lock(), speed)
@@ -201,7 +233,7 @@ class ModelLoader:
         pipeline_cls = getattr(diffusers, spec.pipeline_class)
         source = self.source(spec)
         kwargs: dict[str, Any] = {"dtype": getattr(torch, placement.dtype)}
-        if not spec.embedded:
+        if not spec.embedded and not self.is_twin(spec):
             kwargs.update(revision=spec.revision, local_files_only=hub_offline())
         if placement.kind == "balanced":
             kwargs.update(device_map="balanced", max_memory=placement.max_memory)

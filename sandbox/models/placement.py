@@ -7,7 +7,8 @@ The rest of the code never moves tensors. The rules, in order:
 2. One GPU with room for the model: on it.
 3. Several GPUs and the model does not fit on one (or ``device_map="balanced"``): ``device_map="balanced"``
    with ``max_memory`` per device.
-4. Not enough GPU memory: model CPU offload (or ``group`` / ``sequential`` when configured).
+4. Not enough GPU memory: model CPU offload (or ``group`` / ``sequential`` when configured); when even the
+   largest component does not fit one GPU (whole-component offload cannot run it), leaf-level group offload.
 
 VAE tiling is switched on for long or large videos and whenever weights are offloaded.
 """
@@ -104,8 +105,9 @@ class Placement:
 
 
 def choose_placement(model_bytes: int, hardware: Hardware, config: PlacementConfig,
-                     gpu_dtype: str = "bfloat16") -> Placement:
-    """Decide where a model of ``model_bytes`` runs.
+                     gpu_dtype: str = "bfloat16", largest_component_bytes: int | None = None) -> Placement:
+    """Decide where a model of ``model_bytes`` runs (``largest_component_bytes``: its biggest component, when
+    known — model CPU offload moves whole components, so that one must fit a GPU).
 
     >>> choose_placement(10**9, Hardware(gpu_memory=(80 * 2**30,)), PlacementConfig()).label
     'cuda:0'
@@ -113,6 +115,9 @@ def choose_placement(model_bytes: int, hardware: Hardware, config: PlacementConf
     'cuda:0,1 balanced'
     >>> choose_placement(10**6, Hardware(), PlacementConfig(max_memory={"cpu": 10**5})).kind
     'disk_offload'
+    >>> choose_placement(48 * 10**9, Hardware(gpu_memory=(24 * 10**9,)), PlacementConfig(),
+    ...                  largest_component_bytes=35 * 10**9).kind
+    'group_offload'
     """
     need = int(model_bytes * HEADROOM)
     gpus = hardware.gpu_memory
@@ -139,4 +144,6 @@ def choose_placement(model_bytes: int, hardware: Hardware, config: PlacementConf
                          vae_tiling=config.vae_tiling)
     if fits_one or config.device_map == "cuda" or config.offload == "none":
         return Placement("cuda", "cuda:0", gpu_dtype, vae_tiling=config.vae_tiling)
+    if largest_component_bytes is not None and largest_component_bytes * HEADROOM > budget[0]:
+        return Placement("group_offload", "cuda:0", gpu_dtype, vae_tiling=True)
     return Placement("model_offload", "cuda:0", gpu_dtype, vae_tiling=True)

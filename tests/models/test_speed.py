@@ -33,3 +33,22 @@ def test_speed_options_keep_the_picture(models_dir, spec):
     fast = run_pipeline(fast_pipe, req).astype(float)
     psnr = 10 * np.log10(255**2 / max(np.mean((plain - fast) ** 2), 1e-9))
     assert psnr > 25, f"{spec}: PSNR {psnr:.1f} dB"
+
+
+def test_mag_cache_calibrates_then_skips_and_keeps_the_picture(models_dir):
+    from sandbox.models.speed import calibrate_mag_cache
+
+    loader = ModelLoader(ModelRegistry(), models_dir, hardware=CPU_ONLY)
+    tiny = loader.registry.get("tiny-wan-vace")
+    req = resolve_defaults(GenerationRequest(prompt="a red circle", seed=3, num_frames=9, width=64, height=64,
+                                             steps=8), tiny)
+    plain_loaded = loader.load(tiny)
+    ratios = calibrate_mag_cache(plain_loaded.pipe, lambda: run_pipeline(plain_loaded, req), steps=8)
+    assert len(ratios) == 8 and ratios[0] == 1.0 and all(r > 0 for r in ratios)
+    with pytest.raises(ValueError, match="`cache=mag` needs `mag_ratios`"):
+        SpeedConfig(cache="mag")
+    plain = run_pipeline(plain_loaded, req).astype(float)
+    mag = run_pipeline(loader.load(tiny, SpeedConfig(cache="mag", cache_threshold=0.3, mag_ratios=ratios,
+                                                     mag_steps=8)), req).astype(float)
+    psnr = 10 * np.log10(255**2 / max(np.mean((plain - mag) ** 2), 1e-9))
+    assert psnr > 25, f"MagCache: PSNR {psnr:.1f} dB"

@@ -237,7 +237,7 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
     from playwright.sync_api import expect
 
     client = Client(app.url, verbose=False)
-    expect.set_options(timeout=30_000)  # every persona switch fires a dozen events; a busy machine is slow
+    expect.set_options(timeout=60_000)  # every persona switch fires a dozen events; a busy machine is slow
     page.goto(app.url)
     expect(page.get_by_text(re.compile("Acting as @ana"))).to_be_visible(timeout=60_000)
     j.act_as("ben")
@@ -300,7 +300,7 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
     box = post_card.get_by_placeholder("Add a comment…")
     box.fill("love the squares")
     box.press("Enter")
-    expect(post_card.get_by_text("love the squares")).to_be_visible()
+    expect(post_card.get_by_text("love the squares")).to_be_visible(timeout=120_000)
     # no dead grey space: the card is as tall as its content (or its video), not more
     heights = page.evaluate("""() => [...document.querySelectorAll('.feed-card')].map(c => {
         const kids = [...c.children].map(k => k.getBoundingClientRect().height);
