@@ -25,7 +25,7 @@ class TextCheck(Protocol):
 
 
 MarkFrames = Callable[[np.ndarray, dict], np.ndarray]  # (frames, claims) → frames with the visible watermark
-Signer = Callable[[Path, Path, dict, Path | None], None]  # (unsigned mp4, signed mp4 to write, claims, parent)
+Signer = Callable[..., None]  # (unsigned mp4, signed mp4 to write, claims, parent[, components=shot mp4s])
 Fingerprinter = Callable[[np.ndarray], list[str]]  # frames → perceptual hashes, for "was this made here?"
 PublishCheck = Callable[[Session, User, Draft, str], None]  # inside the publish transaction: may refuse
 OnPublished = Callable[[Session, Post], None]  # inside the publish transaction: record (the cameo ledger)

@@ -35,6 +35,7 @@ class GenerationRequest:
     parent_post_id: str | None = None
     remix_mode: str | None = None  # restyle / extend / recast
     remix_keep: float | None = None  # how much of the original a restyle keeps
+    storyboard: dict | None = None  # set by the storyboard service: style, shots, working copy
 
     def to_dict(self) -> dict:
         return asdict(self)

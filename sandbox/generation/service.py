@@ -135,8 +135,16 @@ class GenerationService:
         if request.negative_prompt:
             self.check_prompt("negative_prompt", request.negative_prompt, user_id)
 
-    def encode(self, frames: np.ndarray, fps: int, claims: dict | None = None, parent: Path | None = None) -> str:
-        """Encode to MP4 (and sign it) in the media folder, atomically. Returns the content hash."""
+    def run(self, loaded: LoadedPipeline, request: GenerationRequest, progress: Progress = _no_progress,
+            **conditioning) -> np.ndarray:
+        """Only the pipeline call (on the GPU where there is one): for services that make several clips into
+        one video (storyboards) and save it themselves."""
+        return self._run_on_gpu(loaded, request, progress, **conditioning)
+
+    def encode(self, frames: np.ndarray, fps: int, claims: dict | None = None, parent: Path | None = None,
+               components: list[Path] | None = None) -> str:
+        """Encode to MP4 (and sign it) in the media folder, atomically. Returns the content hash.
+        ``components``: MP4s this one is made of (a storyboard's shots), C2PA ``componentOf`` ingredients."""
 
         def write(tmp: Path) -> None:
             if self.sign is None:
@@ -144,18 +152,21 @@ class GenerationService:
                 return
             with self.media.temp_path(".mp4") as raw:
                 encode_mp4(frames, raw, fps)
-                self.sign(raw, tmp, claims or {}, parent)
+                if components:
+                    self.sign(raw, tmp, claims or {}, parent, components=components)
+                else:
+                    self.sign(raw, tmp, claims or {}, parent)
 
         return self.media.write(".mp4", write)
 
-    def finish(self, frames: np.ndarray, claims: dict, fps: int,
-               parent: Path | None = None) -> tuple[str, np.ndarray]:
+    def finish(self, frames: np.ndarray, claims: dict, fps: int, parent: Path | None = None,
+               components: list[Path] | None = None) -> tuple[str, np.ndarray]:
         """The watermark, then encode and sign: every video the sandbox writes goes through here. Returns
         the content hash and the frames as written."""
         frames = upscale_for_display(to_uint8(frames))
         if self.mark is not None:
             frames = self.mark(frames, claims)
-        return self.encode(frames, fps, claims, parent), frames
+        return self.encode(frames, fps, claims, parent, components), frames
 
     def claims(self, user_id: str, request: GenerationRequest, spec: ModelSpec) -> dict:
         """What the Content Credentials say about a new video."""
