@@ -89,10 +89,10 @@ class StoryboardService:
                 raise SandboxError("give either `image` or `image_post_id`, not both")
             original = self.remixes.load_original(s, actor_id, image_post_id)
             frame = read_frames(original.path)[-1]
-            return StartImage(load_image(frame, size), parent=original.path, parent_post_id=original.post_id,
-                              cameo_ids=list(original.cameo_ids))
+            return replace(load_image(frame, size), parent=original.path, parent_post_id=original.post_id,
+                           cameo_ids=list(original.cameo_ids))
         if image:
-            return StartImage(load_image(image, size))
+            return load_image(image, size)
         return None
 
     def cast(self, s, actor_id: str, refs: list[str], shots: list[Shot], start: StartImage | None) -> list[Cameo]:
@@ -100,7 +100,7 @@ class StoryboardService:
         the image — each one checked for consent (a face in the image is a use of that cameo)."""
         chosen = {c.id: c for c in self.cameos.resolve(s, actor_id, refs, " ".join(x.prompt for x in shots))}
         if start is not None:
-            found = cameos_in_image(s, start.pixels, self.cameos.config.duplicate_similarity)
+            found = cameos_in_image(s, start)
             for cameo in [*(s.get(Cameo, c) for c in start.cameo_ids), *found]:
                 if cameo is None:
                     raise SandboxError("the post this image comes from shows a cameo that was deleted")
@@ -146,9 +146,7 @@ class StoryboardService:
         t0 = time.perf_counter()
         working = self.private.put_bytes(npz_bytes(stitched), WORKING_COPY)
         shots = [p.record(i + 1) for i, p in enumerate(plans)]
-        request = replace(summary, storyboard={"shots": shots, "style": summary.storyboard["style"],
-                                               "working_copy": working,
-                                               "start_image": summary.storyboard.get("start_image")})
+        request = replace(summary, storyboard={**summary.storyboard, "shots": shots, "working_copy": working})
         claims = self.generation.claims(actor_id, request, spec)
         claims["shots"] = [{k: v for k, v in s.items() if k != "prompt"} for s in shots]  # hashes, not words
         with tempfile.TemporaryDirectory(prefix="sandbox-shots-") as folder:
