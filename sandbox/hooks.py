@@ -7,7 +7,6 @@ argument of one of these types, so what, say, publishing does is readable in one
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np

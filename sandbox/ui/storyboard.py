@@ -5,12 +5,13 @@ from __future__ import annotations
 import gradio as gr
 
 from sandbox.context import Sandbox
+from sandbox.social.posts import REMIX_POLICIES
+from sandbox.social.text import escape
 from sandbox.storyboard.shots import parse_shots
 from sandbox.ui.cameo import usable_choices
-from sandbox.ui.common import acting_user, progress_adapter, user_errors
-from sandbox.ui.create import make_publish
+from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, user_errors
+from sandbox.ui.create import make_publish, with_button_busy
 from sandbox.ui.shell import Shell
-from sandbox.social.posts import REMIX_POLICIES
 
 EXAMPLE_SHOTS = [["a red circle moving right on a blue background", 1.0],
                  ["a red circle moving down on a blue background", 1.0],
@@ -28,7 +29,9 @@ def shot_rows(shots) -> list:
     return list(shots)
 
 
-def make_storyboard(sb: Sandbox):
+def make_storyboard(sb: Sandbox, cancel: CancelSwitch | None = None):
+    cancel = cancel or CancelSwitch()
+
     @user_errors
     def storyboard(user: str = "", shots: list | None = None, style: str = "", cameos: list[str] | None = None,
                    image: str | None = None, image_post_id: str = "", seed: int = -1, steps: int | None = None,
@@ -41,13 +44,15 @@ def make_storyboard(sb: Sandbox):
         result = sb.storyboards.create(
             actor.id, parse_shots(shot_rows(shots)), style or "", list(cameos or []), image or None,
             (image_post_id or "").strip() or None, int(seed) if seed is not None else -1,
-            steps=int(steps) if steps else None, progress=progress_adapter(progress))
+            steps=int(steps) if steps else None, progress=cancel.progress(request, progress))
         return str(result.video_path), result.to_dict()
 
     return storyboard
 
 
-def make_reshoot(sb: Sandbox):
+def make_reshoot(sb: Sandbox, cancel: CancelSwitch | None = None):
+    cancel = cancel or CancelSwitch()
+
     @user_errors
     def storyboard_reshoot(user: str = "", draft_id: str = "", shot: int = 1, prompt: str = "", seed: int = -1,
                            request: gr.Request = None,
@@ -56,7 +61,8 @@ def make_reshoot(sb: Sandbox):
         as they were. Returns a new draft."""
         actor = acting_user(sb, user, request)
         result = sb.storyboards.reshoot(actor.id, (draft_id or "").strip(), int(shot or 0), prompt or None,
-                                        int(seed) if seed is not None else -1, progress=progress_adapter(progress))
+                                        int(seed) if seed is not None else -1,
+                                        progress=cancel.progress(request, progress))
         return str(result.video_path), result.to_dict()
 
     return storyboard_reshoot
@@ -106,17 +112,31 @@ def build(shell: Shell) -> None:
                     remix_policy = gr.Radio(list(REMIX_POLICIES), value="everyone", label="Who may remix")
                     caption = gr.Textbox(label="Caption", max_length=300)
                     publish_btn = gr.Button("Publish to the feed", variant="secondary")
+                summary = gr.Markdown()
                 details = gr.JSON(label="Details", open=False)
 
     gr.on([*shell.on_persona(), tab.select], usable_choices(sb), [user], cameo_pick, api_visibility="private")
-    event = make_btn.click(make_storyboard(sb), [user, shots, style, cameo_pick, image, image_post_id, seed, steps],
-                           [video, details], api_name="storyboard",
+    switch = CancelSwitch()
+    event = make_btn.click(make_storyboard(sb, switch),
+                           [user, shots, style, cameo_pick, image, image_post_id, seed, steps], [video, details],
+                           api_name="storyboard",
                            concurrency_limit=sb.config.generation_concurrency, concurrency_id="generation")
-    reshoot = reshoot_btn.click(make_reshoot(sb), [user, draft_id, shot_no, reshoot_prompt, seed], [video, details],
+    reshoot = reshoot_btn.click(make_reshoot(sb, switch), [user, draft_id, shot_no, reshoot_prompt, seed],
+                                [video, details],
                                 api_name="storyboard_reshoot", concurrency_limit=sb.config.generation_concurrency,
                                 concurrency_id="generation")
-    cancel_btn.click(None, cancels=[event, reshoot], api_visibility="private")
+    cancel_btn.click(switch.cancel, None, None, cancels=[event, reshoot], api_visibility="private", queue=False)
     for done in (event, reshoot):
-        done.success(lambda d: d["draft_id"], details, draft_id, api_visibility="private")
-    user.change(lambda: ("", None, None), None, [draft_id, video, details], api_visibility="private")
-    publish_btn.click(make_publish(sb), [user, draft_id, caption, remix_policy], None, api_visibility="private")
+        done.success(lambda d: (d["draft_id"], shots_markdown(sb, d)), details, [draft_id, summary],
+                     api_visibility="private")
+    user.change(lambda: ("", None, None, ""), None, [draft_id, video, details, summary], api_visibility="private")
+    with_button_busy(publish_btn, "Publishing…", make_publish(sb), [user, draft_id, caption, remix_policy])
+
+
+def shots_markdown(sb: Sandbox, details: dict) -> str:
+    """The generation sentence, then one line per shot: what it shows, how long, its seed."""
+    board = (details.get("request") or {}).get("storyboard") or {}
+    lines = [details_markdown(sb, details), ""]
+    for shot in board.get("shots", []):
+        lines.append(f"{shot['index']}. {escape(shot['prompt'])} — {shot['seconds']:g} s, seed {shot['seed']}")
+    return "\n".join(lines)
