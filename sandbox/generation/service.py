@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from sandbox.errors import GenerationCancelled, ModelUnavailable, SandboxError
+from sandbox.generation.preview import PreviewSink
 from sandbox.generation.ratelimit import RateLimiter
 from sandbox.generation.request import GenerationRequest, check_inputs, resolve_defaults
 from sandbox.generation.video import encode_mp4, to_uint8, upscale_for_display
@@ -66,13 +67,19 @@ class GenerationResult:
 
 
 def run_pipeline(loaded: LoadedPipeline, request: GenerationRequest, progress: Progress = _no_progress,
-                 **conditioning) -> np.ndarray:
-    """Call the diffusers pipeline; returns (T, H, W, 3) uint8 frames. Calls are serialized per pipeline."""
+                 preview: PreviewSink | None = None, **conditioning) -> np.ndarray:
+    """Call the diffusers pipeline; returns (T, H, W, 3) uint8 frames. Calls are serialized per pipeline.
+    ``preview``: receives a picture of the predicted result every few steps (``sandbox.generation.preview``)."""
     import torch
 
+    from sandbox.generation.preview import LatentPreview, supported
+
     steps = int(request.steps)
+    live = LatentPreview(loaded.pipe, preview) if preview is not None and supported(loaded.pipe) else None
 
     def on_step_end(_pipe, step: int, _timestep, callback_kwargs: dict) -> dict:
+        if live is not None:
+            live.step(step, callback_kwargs["latents"])
         progress((step + 1) / steps, f"denoising step {step + 1}/{steps}")
         return callback_kwargs
 
@@ -206,10 +213,12 @@ class GenerationService:
     # --- the whole thing ---
     def generate(self, user_id: str, request: GenerationRequest, progress: Progress = _no_progress,
                  allowed_figures: frozenset[str] = frozenset(), parent: Path | None = None,
-                 postprocess: Callable[[np.ndarray], np.ndarray] | None = None, **conditioning) -> GenerationResult:
+                 postprocess: Callable[[np.ndarray], np.ndarray] | None = None, preview: PreviewSink | None = None,
+                 **conditioning) -> GenerationResult:
         """Check, load, run, mark, encode, sign and save a draft. ``conditioning`` goes to the pipeline (VACE
         ``reference_images``, ``video``, ``mask``); ``parent``: the video this one remixes (a C2PA ingredient);
-        ``postprocess``: frames → frames before the watermark (a remix that extends its original)."""
+        ``postprocess``: frames → frames before the watermark (a remix that extends its original);
+        ``preview``: receives a picture of where the run is heading every few steps (live preview)."""
         t0 = time.perf_counter()
         request, spec = self.prepare_request(request)
         self.check_text(user_id, request, allowed_figures)
@@ -218,7 +227,7 @@ class GenerationService:
         progress(0.0, f"loading {spec.label}")
         loaded = self.loader.load(spec, preset=request.preset)
         t1 = time.perf_counter()
-        frames = self._run_on_gpu(loaded, request, progress, **conditioning)
+        frames = self._run_on_gpu(loaded, request, progress, preview=preview, **conditioning)
         if postprocess is not None:
             frames = postprocess(frames)
         t2 = time.perf_counter()

@@ -27,6 +27,7 @@ import numpy as np
 from sandbox.cameo.consent import check_use
 from sandbox.cameo.service import CameoService
 from sandbox.errors import NotFound, SandboxError
+from sandbox.generation.preview import PreviewSink
 from sandbox.generation.request import GenerationRequest
 from sandbox.generation.service import GenerationResult, GenerationService, Progress, _no_progress
 from sandbox.generation.video import read_frames, upscale_for_display
@@ -134,11 +135,11 @@ class StoryboardService:
         return planned
 
     def shoot(self, loaded, plan: PlannedShot, cond: RemixConditioning | None, references: list,
-              progress: Progress) -> np.ndarray:
+              progress: Progress, preview: PreviewSink | None = None) -> np.ndarray:
         kwargs = cond.pipeline_kwargs() if cond is not None else {}
         if references:
             kwargs["reference_images"] = references
-        return self.generation.run(loaded, plan.request, progress, **kwargs)
+        return self.generation.run(loaded, plan.request, progress, preview=preview, **kwargs)
 
     def sign_and_save(self, actor_id: str, plans: list[PlannedShot], stitched: np.ndarray, summary: GenerationRequest,
                       spec, start: StartImage | None, timings: dict) -> GenerationResult:
@@ -185,7 +186,7 @@ class StoryboardService:
     def create(self, actor_id: str, shots: list, style: str = "", cameos: list[str] | None = None,
                image: Path | str | None = None, image_post_id: str | None = None, seed: int = -1,
                negative_prompt: str = "", steps: int | None = None, model: str | None = None,
-               progress: Progress = _no_progress) -> GenerationResult:
+               progress: Progress = _no_progress, preview: PreviewSink | None = None) -> GenerationResult:
         """Make every shot in order, each continuing from the previous one, and keep ONE draft of them all."""
         t0 = time.perf_counter()
         shots = parse_shots(shots)
@@ -227,7 +228,7 @@ class StoryboardService:
                 cond = first_frame_conditioning(start.pixels, plan.frames) if start is not None else None
             else:
                 cond = continue_conditioning(stitched, plan.frames, CARRY)
-            frames = self.shoot(loaded, plan, cond, references, shot_progress)
+            frames = self.shoot(loaded, plan, cond, references, shot_progress, preview)
             if i == 0:
                 stitched = frames if start is None else np.concatenate([start.pixels[None], frames[1:]])
             else:
@@ -238,7 +239,7 @@ class StoryboardService:
         return result
 
     def reshoot(self, actor_id: str, draft_id: str, shot: int, prompt: str | None = None, seed: int = -1,
-                progress: Progress = _no_progress) -> GenerationResult:
+                progress: Progress = _no_progress, preview: PreviewSink | None = None) -> GenerationResult:
         """A new draft where shot ``shot`` (1-based) is made again — with a new prompt if given — between the
         previous shot's end and the next shot's beginning, which are kept; every other shot is unchanged."""
         t0 = time.perf_counter()
@@ -289,7 +290,7 @@ class StoryboardService:
         t1 = time.perf_counter()
         cond = bridge_conditioning(head, tail, n) if (head is not None or tail is not None) else None
         frames = self.shoot(loaded, plan, cond, self.cameos.reference_images(cameo_rows) if cameo_rows else [],
-                            progress)
+                            progress, preview)
         stitched = stitched.copy()
         stitched[begin + carried:begin + n - tail_k] = frames[carried:n - tail_k]
         timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(time.perf_counter() - t1, 4)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gradio as gr
+import numpy as np
 
 from sandbox.context import Sandbox
 from sandbox.social.posts import REMIX_POLICIES
@@ -18,6 +19,26 @@ EXAMPLE_SHOTS = [["a red circle moving right on a blue background", 1.0],
                  ["a red circle moving left on a blue background", 1.0]]
 
 
+class PreviewBoard:
+    """The latest live-preview picture of each browser session's running job; a timer shows it while the job
+    runs (the endpoints' outputs stay the MP4 and its details)."""
+
+    def __init__(self) -> None:
+        self._latest: dict[str, np.ndarray | None] = {}
+
+    @staticmethod
+    def _key(request: gr.Request | None) -> str:
+        return getattr(request, "session_hash", None) or "no-session"
+
+    def sink(self, request: gr.Request | None):
+        key = self._key(request)
+        self._latest[key] = None
+        return lambda image: self._latest.__setitem__(key, image)
+
+    def latest(self, request: gr.Request = None):
+        return self._latest.get(self._key(request))
+
+
 def shot_rows(shots) -> list:
     """The shots table as rows (a DataFrame, a list of rows, or the API's {"headers", "data"})."""
     if shots is None:
@@ -29,8 +50,9 @@ def shot_rows(shots) -> list:
     return list(shots)
 
 
-def make_storyboard(sb: Sandbox, cancel: CancelSwitch | None = None):
+def make_storyboard(sb: Sandbox, cancel: CancelSwitch | None = None, previews: PreviewBoard | None = None):
     cancel = cancel or CancelSwitch()
+    previews = previews or PreviewBoard()
 
     @user_errors
     def storyboard(user: str = "", shots: list | None = None, style: str = "", cameos: list[str] | None = None,
@@ -44,14 +66,16 @@ def make_storyboard(sb: Sandbox, cancel: CancelSwitch | None = None):
         result = sb.storyboards.create(
             actor.id, parse_shots(shot_rows(shots)), style or "", list(cameos or []), image or None,
             (image_post_id or "").strip() or None, int(seed) if seed is not None else -1,
-            steps=int(steps) if steps else None, progress=cancel.progress(request, progress))
+            steps=int(steps) if steps else None, progress=cancel.progress(request, progress),
+            preview=previews.sink(request))
         return str(result.video_path), result.to_dict()
 
     return storyboard
 
 
-def make_reshoot(sb: Sandbox, cancel: CancelSwitch | None = None):
+def make_reshoot(sb: Sandbox, cancel: CancelSwitch | None = None, previews: PreviewBoard | None = None):
     cancel = cancel or CancelSwitch()
+    previews = previews or PreviewBoard()
 
     @user_errors
     def storyboard_reshoot(user: str = "", draft_id: str = "", shot: int = 1, prompt: str = "", seed: int = -1,
@@ -62,7 +86,7 @@ def make_reshoot(sb: Sandbox, cancel: CancelSwitch | None = None):
         actor = acting_user(sb, user, request)
         result = sb.storyboards.reshoot(actor.id, (draft_id or "").strip(), int(shot or 0), prompt or None,
                                         int(seed) if seed is not None else -1,
-                                        progress=cancel.progress(request, progress))
+                                        progress=cancel.progress(request, progress), preview=previews.sink(request))
         return str(result.video_path), result.to_dict()
 
     return storyboard_reshoot
@@ -100,6 +124,8 @@ def build(shell: Shell) -> None:
                     make_btn = gr.Button("Make storyboard", variant="primary")
                     cancel_btn = gr.Button("Cancel", variant="stop")
             with gr.Column(scale=2):
+                preview = gr.Image(label="Live preview (where the current shot is heading)", height=160,
+                                   interactive=False, visible=False, elem_id="storyboard-preview")
                 video = gr.Video(label="Storyboard", autoplay=True, loop=True, buttons=["download"],
                                  interactive=False, elem_id="storyboard-video")
                 with gr.Group():
@@ -116,17 +142,25 @@ def build(shell: Shell) -> None:
                 details = gr.JSON(label="Details", open=False)
 
     gr.on([*shell.on_persona(), tab.select], usable_choices(sb), [user], cameo_pick, api_visibility="private")
-    switch = CancelSwitch()
-    event = make_btn.click(make_storyboard(sb, switch),
+    switch, previews = CancelSwitch(), PreviewBoard()
+    timer = gr.Timer(0.5, active=False)
+    timer.tick(previews.latest, None, preview, api_visibility="private", queue=False)
+    live = {"fn": lambda: (gr.Timer(active=True), gr.Image(value=None, visible=True)), "inputs": None,
+            "outputs": [timer, preview], "api_visibility": "private", "queue": False}
+    make_btn.click(**live)
+    reshoot_btn.click(**live)
+    event = make_btn.click(make_storyboard(sb, switch, previews),
                            [user, shots, style, cameo_pick, image, image_post_id, seed, steps], [video, details],
                            api_name="storyboard",
                            concurrency_limit=sb.config.generation_concurrency, concurrency_id="generation")
-    reshoot = reshoot_btn.click(make_reshoot(sb, switch), [user, draft_id, shot_no, reshoot_prompt, seed],
+    reshoot = reshoot_btn.click(make_reshoot(sb, switch, previews), [user, draft_id, shot_no, reshoot_prompt, seed],
                                 [video, details],
                                 api_name="storyboard_reshoot", concurrency_limit=sb.config.generation_concurrency,
                                 concurrency_id="generation")
     cancel_btn.click(switch.cancel, None, None, cancels=[event, reshoot], api_visibility="private", queue=False)
     for done in (event, reshoot):
+        done.then(lambda: (gr.Timer(active=False), gr.Image(visible=False)), None, [timer, preview],
+                  api_visibility="private", queue=False)
         done.success(lambda d: (d["draft_id"], shots_markdown(sb, d)), details, [draft_id, summary],
                      api_visibility="private")
     user.change(lambda: ("", None, None, ""), None, [draft_id, video, details, summary], api_visibility="private")
