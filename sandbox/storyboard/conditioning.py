@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from sandbox.remix.conditioning import RemixConditioning, extend_conditioning, masks, to_images
-from sandbox.storyboard.shots import CARRY
+from sandbox.storyboard.shots import CARRIED_FRAMES
 
 GREY = 127  # what VACE sees where it should generate (the value remix uses)
 
@@ -27,18 +27,23 @@ def first_frame_conditioning(image: np.ndarray, num_frames: int) -> RemixConditi
     return RemixConditioning(to_images(video), masks(mask), conditioning_scale=1.0, keep_frames=1)
 
 
-def continue_conditioning(previous: np.ndarray, num_frames: int, carry: float) -> RemixConditioning:
-    """The next shot opens on the previous shot's last frames (remix extend, ``keep=carry``)."""
-    return extend_conditioning(previous, num_frames, carry)
+def continue_conditioning(previous: np.ndarray, num_frames: int, carried: int = CARRIED_FRAMES) -> RemixConditioning:
+    """The next shot opens on the previous shot's last ``carried`` frames: remix extend, with the ``keep`` that
+    keeps exactly that many.
+
+    >>> continue_conditioning(np.zeros((9, 8, 8, 3), np.uint8), 9, carried=1).keep_frames
+    1
+    """
+    return extend_conditioning(previous, num_frames, keep=2 * carried / (num_frames - 1))
 
 
-def carried_frames(num_frames: int, carry: float = CARRY) -> int:
-    """How many of the previous shot's frames a continuing shot of ``num_frames`` opens on (as extend keeps).
+def carried_frames(num_frames: int, carried: int = CARRIED_FRAMES) -> int:
+    """How many of the previous shot's frames a continuing shot of ``num_frames`` opens on (at most half).
 
     >>> carried_frames(9), carried_frames(17)
-    (2, 4)
+    (1, 1)
     """
-    return continue_conditioning(np.zeros((1, 2, 2, 3), np.uint8), num_frames, carry).keep_frames
+    return max(1, min(carried, (num_frames - 1) // 2))
 
 
 def bridge_conditioning(head: np.ndarray | None, tail: np.ndarray | None, num_frames: int) -> RemixConditioning:

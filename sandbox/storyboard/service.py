@@ -43,7 +43,14 @@ from sandbox.storyboard.conditioning import (
     first_frame_conditioning,
 )
 from sandbox.storyboard.image import StartImage, cameos_in_image, load_image
-from sandbox.storyboard.shots import CARRY, Shot, StoryboardLimits, check_shots, parse_shots, shot_frames, style_prompt
+from sandbox.storyboard.shots import (
+    Shot,
+    StoryboardLimits,
+    check_shots,
+    parse_shots,
+    shot_frames,
+    style_prompt,
+)
 
 WORKING_COPY = ".npz"  # the storyboard's frames before the watermark, kept privately for re-shoots
 
@@ -227,7 +234,7 @@ class StoryboardService:
             if i == 0:
                 cond = first_frame_conditioning(start.pixels, plan.frames) if start is not None else None
             else:
-                cond = continue_conditioning(stitched, plan.frames, CARRY)
+                cond = continue_conditioning(stitched, plan.frames, plan.carried)
             frames = self.shoot(loaded, plan, cond, references, shot_progress, preview)
             if i == 0:
                 stitched = frames if start is None else np.concatenate([start.pixels[None], frames[1:]])

@@ -21,7 +21,11 @@ from sandbox.errors import SandboxError
 
 MAX_SHOTS = 6  # one generation each; more is a queue, not a storyboard
 MAX_SECONDS = 25.0  # the longest story the product offers, on cards that can afford it
-CARRY = 0.5  # how much of the previous shot's end opens the next (remix extend's `keep`)
+# How many of the previous shot's last frames open the next. One: a Wan VAE encodes a video's first frame on its
+# own and every later group of 4 together, so one kept frame is exactly one latent frame, while 2 straddle a
+# group. Measured on the micro model (bench_storyboard.py, 4 cuts): 1 frame — cut/inside change 1.4–2.4, subject
+# jump 0.8–4.8 px; 2 frames — 2.7–2.8, 5.3 px; 6 frames — 2.8–4.5, 3.9–11 px.
+CARRIED_FRAMES = 1
 
 
 @dataclass(frozen=True)

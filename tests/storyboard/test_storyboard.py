@@ -51,9 +51,9 @@ def test_three_shots_make_one_draft_listing_its_shots_in_details_and_credentials
     sb, ana, result = board
     shots = result.request["storyboard"]["shots"]
     assert [s["prompt"] for s in shots] == [RIGHT, DOWN, LEFT]
-    assert [s["carried"] for s in shots] == [0, 2, 2]  # each later shot opens on the previous one's last frames
+    assert [s["carried"] for s in shots] == [0, 1, 1]  # each later shot opens on the previous one's last frames
     frames = read_frames(result.video_path)
-    assert len(frames) == 9 + 7 + 7  # one video: every shot's new frames, once
+    assert len(frames) == 9 + 8 + 8  # one video: every shot's new frames, once
     report = sb.provenance.verify(ana.id, result.video_path)
     assert [s["title"] for s in report["credentials"]["shots"]] == ["shot-1.mp4", "shot-2.mp4", "shot-3.mp4"]
     assert [s["claims"]["shot"] for s in report["credentials"]["shots"]] == [1, 2, 3]
@@ -80,7 +80,8 @@ def test_reshoot_changes_one_shot_and_keeps_every_other_frame(board):
     after = working_frames(sb.storyboards.private, again.request["storyboard"]["working_copy"])
     assert before.shape == after.shape
     shot2 = again.request["storyboard"]["shots"][1]
-    new = slice(shot2["begin"] + shot2["carried"], shot2["begin"] + shot2["frames"] - 2)  # next shot keeps 2
+    shot3 = again.request["storyboard"]["shots"][2]
+    new = slice(shot2["begin"] + shot2["carried"], shot2["begin"] + shot2["frames"] - shot3["carried"])
     assert np.array_equal(before[:new.start], after[:new.start])  # shot 1 untouched
     assert np.array_equal(before[new.stop:], after[new.stop:])  # shot 3 (and the frames it continues) untouched
     assert not np.array_equal(before[new], after[new])
