@@ -6,7 +6,9 @@ shots (target ≤ 1.5); the subject's colour on both sides of the cut (same colo
 pixels (sandbox/models/micro/analysis.py). The same figures for hard cuts — the same shots generated
 independently and concatenated — show what the conditioning buys.
 Cost: a 3-shot storyboard's time / a 1-shot storyboard's time (same shot length, steps; target ≤ 3.3).
-Run: ``.venv/bin/python benchmarks/bench_storyboard.py`` (``--quick``: fewer storyboards, for a smoke run).
+Live preview: generation time with the preview on / off (interleaved, same request; target ≤ 1.10).
+Run: ``.venv/bin/python benchmarks/bench_storyboard.py`` (``--quick``: fewer storyboards, for a smoke run;
+``--preview``: only the preview cost).
 """
 
 from __future__ import annotations
@@ -61,6 +63,23 @@ def boundary_figures(frames, cuts: list[int]) -> dict:
     return {"ratio": [a / max(inside, 1e-6) for a in across], "same_colour": same_colour, "jump_px": jumps}
 
 
+def preview_cost(sb, rounds: int) -> tuple[float, float, float, int]:
+    """Median pipeline seconds without and with the live preview, their ratio, previews per video."""
+    from sandbox.generation.request import GenerationRequest
+
+    ana = sb.identity.actor("ana", None)
+    request = GenerationRequest(prompt="a red circle moving right on a blue background", seed=1)
+    off, on, shown = [], [], []
+    sb.generation.generate(ana.id, request)  # warm-up
+    for _ in range(rounds):
+        off.append(sb.generation.generate(ana.id, request).timings["pipeline_s"])
+        pictures: list = []
+        on.append(sb.generation.generate(ana.id, request, preview=pictures.append).timings["pipeline_s"])
+        shown.append(len(pictures))
+    a, b = statistics.median(off), statistics.median(on)
+    return a, b, b / a, shown[0]
+
+
 def main() -> int:
     import numpy as np
 
@@ -78,6 +97,10 @@ def main() -> int:
     spec = sb.loader.default_model()
     sb.loader.load(spec).pipe.set_progress_bar_config(disable=True)
     limits = sb.storyboards.limits()
+    off, on, preview_ratio, previews = preview_cost(sb, 3 if quick else 8)
+    if "--preview" in sys.argv:
+        print(f"preview off / on: {off:.3f} s / {on:.3f} s → {preview_ratio:.3f} ({previews} previews per video)")
+        return 0
 
     conditioned, hard = {"ratio": [], "same_colour": [], "jump_px": []}, {"ratio": [], "same_colour": [], "jump_px": []}
     for i in range(boards):
@@ -130,6 +153,8 @@ def main() -> int:
         ("centroid jump at the cut (hard cuts)", h[2], ""),
         ("time 3 shots / 1 shot (median of interleaved runs)", f"{cost:.2f}", "≤ 3.3"),
         ("seconds: 1 shot / 3 shots", f"{statistics.median(one):.2f} / {statistics.median(three):.2f}", ""),
+        (f"live preview on / off, pipeline time ({previews} previews per {spec.steps}-step video)",
+         f"{preview_ratio:.3f} ({on:.2f} s / {off:.2f} s)", "≤ 1.10"),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}} | value | target")
