@@ -154,7 +154,8 @@ class StoryboardService:
         t0 = time.perf_counter()
         working = self.private.put_bytes(npz_bytes(stitched), WORKING_COPY)
         shots = [p.record(i + 1) for i, p in enumerate(plans)]
-        request = replace(summary, storyboard={**summary.storyboard, "shots": shots, "working_copy": working})
+        request = replace(summary, num_frames=len(stitched),  # the whole video's (each shot's are in `shots`)
+                          storyboard={**summary.storyboard, "shots": shots, "working_copy": working})
         claims = self.generation.claims(actor_id, request, spec)
         claims["shots"] = [{k: v for k, v in s.items() if k != "prompt"} for s in shots]  # hashes, not words
         with tempfile.TemporaryDirectory(prefix="sandbox-shots-") as folder:
