@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-PREVIEW_EVERY = 4  # steps between two previews
+PREVIEW_EVERY = 6  # steps between two previews: each costs about half a micro-model step (measured: every 4 → 1.12×)
 PreviewSink = Callable[[np.ndarray], None]  # receives (H, W, 3) uint8
 
 
@@ -39,7 +39,7 @@ class LatentPreview:
         if previous is None or (step + 1) % self.every:
             return
         sigmas = self.pipe.scheduler.sigmas
-        if step + 1 >= len(sigmas):
+        if step + 2 >= len(sigmas):  # the last step: the result itself is about to arrive
             return
         sigma, sigma_next = float(sigmas[step]), float(sigmas[step + 1])
         if sigma == sigma_next:

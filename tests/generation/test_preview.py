@@ -12,8 +12,8 @@ def test_previews_arrive_during_the_run_and_the_last_one_looks_like_the_result(s
     ana = sb.identity.actor("ana", None)
     pictures: list[np.ndarray] = []
     result = sb.generation.generate(ana.id, GenerationRequest(prompt="a red circle moving right on a blue background",
-                                                              seed=1, steps=8), preview=pictures.append)
-    assert len(pictures) == 2  # after steps 4 and 8 (every 4, from the second step on)
+                                                              seed=1, steps=13), preview=pictures.append)
+    assert len(pictures) == 2  # after steps 6 and 12 (every 6, from the second step on, not after the last)
     assert pictures[0].shape == (32, 32, 3) and pictures[0].dtype == np.uint8
     frames = read_frames(result.video_path)
     middle = frames[len(frames) // 2][::2, ::2].astype(int)  # stored 2× upscaled
