@@ -63,11 +63,14 @@ def make_storyboard(sb: Sandbox, cancel: CancelSwitch | None = None, previews: P
         `style` added to every shot, up to two `cameos`; start from an `image` (file) or the last frame of a post
         you may remix (`image_post_id`). Returns the one MP4 and its details (`draft_id`, `storyboard.shots`)."""
         actor = acting_user(sb, user, request)
-        result = sb.storyboards.create(
-            actor.id, parse_shots(shot_rows(shots)), style or "", list(cameos or []), image or None,
-            (image_post_id or "").strip() or None, int(seed) if seed is not None else -1,
-            steps=int(steps) if steps else None, progress=cancel.progress(request, progress),
-            preview=previews.sink(request))
+        try:
+            result = sb.storyboards.create(
+                actor.id, parse_shots(shot_rows(shots)), style or "", list(cameos or []), image or None,
+                (image_post_id or "").strip() or None, int(seed) if seed is not None else -1,
+                steps=int(steps) if steps else None, progress=cancel.progress(request, progress),
+                preview=previews.sink(request))
+        finally:
+            cancel.finish(request)
         return str(result.video_path), result.to_dict()
 
     return storyboard
@@ -84,9 +87,13 @@ def make_reshoot(sb: Sandbox, cancel: CancelSwitch | None = None, previews: Prev
         """Make shot number `shot` of a storyboard draft again (with a new `prompt` if given); the other shots stay
         as they were. Returns a new draft."""
         actor = acting_user(sb, user, request)
-        result = sb.storyboards.reshoot(actor.id, (draft_id or "").strip(), int(shot or 0), prompt or None,
-                                        int(seed) if seed is not None else -1,
-                                        progress=cancel.progress(request, progress), preview=previews.sink(request))
+        try:
+            result = sb.storyboards.reshoot(actor.id, (draft_id or "").strip(), int(shot or 0), prompt or None,
+                                            int(seed) if seed is not None else -1,
+                                            progress=cancel.progress(request, progress),
+                                            preview=previews.sink(request))
+        finally:
+            cancel.finish(request)
         return str(result.video_path), result.to_dict()
 
     return storyboard_reshoot
