@@ -129,22 +129,22 @@ def build(shell: Shell) -> None:
                     steps = gr.Slider(1, 100, value=sb.loader.default_model().steps, step=1, label="Steps")
                 with gr.Row():
                     make_btn = gr.Button("Make storyboard", variant="primary")
-                    cancel_btn = gr.Button("Cancel", variant="stop")
+                    cancel_btn = gr.Button("Cancel storyboard", variant="stop")
             with gr.Column(scale=2):
                 preview = gr.Image(label="Live preview (where the current shot is heading)", height=160,
                                    interactive=False, visible=False, elem_id="storyboard-preview")
                 video = gr.Video(label="Storyboard", autoplay=True, loop=True, buttons=["download"],
                                  interactive=False, elem_id="storyboard-video")
                 with gr.Group():
-                    draft_id = gr.Textbox(label="Draft", placeholder="d_…", elem_id="storyboard-draft")
+                    draft_id = gr.Textbox(label="Storyboard draft", placeholder="d_…", elem_id="storyboard-draft")
                     with gr.Row():
                         shot_no = gr.Number(1, label="Shot to make again", precision=0, minimum=1, scale=1)
                         reshoot_prompt = gr.Textbox("", label="New prompt for it (empty: same)", scale=3)
                     reshoot_btn = gr.Button("Re-shoot this shot")
                 with gr.Group():
                     remix_policy = gr.Radio(list(REMIX_POLICIES), value="everyone", label="Who may remix")
-                    caption = gr.Textbox(label="Caption", max_length=300)
-                    publish_btn = gr.Button("Publish to the feed", variant="secondary")
+                    caption = gr.Textbox(label="Storyboard caption", max_length=300)
+                    publish_btn = gr.Button("Publish storyboard", variant="secondary")
                 summary = gr.Markdown()
                 details = gr.JSON(label="Details", open=False)
 
@@ -164,7 +164,7 @@ def build(shell: Shell) -> None:
                                 [video, details],
                                 api_name="storyboard_reshoot", concurrency_limit=sb.config.generation_concurrency,
                                 concurrency_id="generation")
-    cancel_btn.click(switch.cancel, None, None, cancels=[event, reshoot], api_visibility="private", queue=False)
+    cancel_btn.click(switch.cancel, None, None, cancels=[event, reshoot], api_visibility="private")
     for done in (event, reshoot):
         done.then(lambda: (gr.Timer(active=False), gr.Image(visible=False)), None, [timer, preview],
                   api_visibility="private", queue=False)
