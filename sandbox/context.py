@@ -32,6 +32,7 @@ from sandbox.sound.cards import SoundRegistry
 from sandbox.sound.service import SoundService
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
+from sandbox.storyboard.service import StoryboardService
 
 
 class Sandbox:
@@ -76,6 +77,8 @@ class Sandbox:
                         keep_uploads=config.cameo_keep_uploads),
             check_text=self.moderator.check, on_change=self.feed.invalidate)
         self.remixes = RemixService(self.db, self.media, self.generation, self.cameos)
+        self.storyboards = StoryboardService(self.db, self.media, MediaStore(config.private_dir), self.generation,
+                                             self.cameos, self.remixes)
 
         # people: graph, accounts, posts (publish = moderation + consent + remix rules, then the ledger)
         self.graph = SocialGraph(self.db)

@@ -7,7 +7,6 @@ argument of one of these types, so what, say, publishing does is readable in one
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -25,7 +24,7 @@ class TextCheck(Protocol):
 
 
 MarkFrames = Callable[[np.ndarray, dict], np.ndarray]  # (frames, claims) → frames with the visible watermark
-Signer = Callable[[Path, Path, dict, Path | None], None]  # (unsigned mp4, signed mp4 to write, claims, parent)
+Signer = Callable[..., None]  # (unsigned mp4, signed mp4 to write, claims, parent[, components=shot mp4s])
 Fingerprinter = Callable[[np.ndarray], dict]  # frames → perceptual hashes, for "was this made here?"
 
 

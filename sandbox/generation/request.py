@@ -38,6 +38,7 @@ class GenerationRequest:
     # --- sound (sandbox.sound): None = on where the model card names a sound source ---
     sound: bool | None = None
     sound_prompt: str = ""  # empty: the video prompt
+    storyboard: dict | None = None  # set by the storyboard service: style, shots, working copy
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sandbox.errors import GenerationCancelled, ModelUnavailable, SandboxError
+from sandbox.generation.preview import PreviewSink
 from sandbox.generation.ratelimit import RateLimiter
 from sandbox.generation.request import GenerationRequest, check_inputs, resolve_defaults
 from sandbox.generation.video import encode_mp4, to_uint8, upscale_for_display
@@ -74,14 +75,20 @@ class GenerationResult:
 
 
 def run_pipeline(loaded: LoadedPipeline, request: GenerationRequest, progress: Progress = _no_progress,
-                 sound_out: list | None = None, **conditioning) -> np.ndarray:
+                 preview: PreviewSink | None = None, sound_out: list | None = None, **conditioning) -> np.ndarray:
     """Call the diffusers pipeline; returns (T, H, W, 3) uint8 frames. Calls are serialized per pipeline.
+    ``preview``: receives a picture of the predicted result every few steps (``sandbox.generation.preview``);
     ``sound_out``: a joint audio+video pipeline's sound (``output.audio``) is appended to it."""
     import torch
 
+    from sandbox.generation.preview import LatentPreview, supported
+
     steps = int(request.steps)
+    live = LatentPreview(loaded.pipe, preview) if preview is not None and supported(loaded.pipe) else None
 
     def on_step_end(_pipe, step: int, _timestep, callback_kwargs: dict) -> dict:
+        if live is not None:
+            live.step(step, callback_kwargs["latents"])
         progress((step + 1) / steps, f"denoising step {step + 1}/{steps}")
         return callback_kwargs
 
@@ -154,10 +161,17 @@ class GenerationService:
         if request.sound_prompt:
             self.check_prompt("sound_prompt", request.sound_prompt, user_id, allowed_figures)
 
+    def run(self, loaded: LoadedPipeline, request: GenerationRequest, progress: Progress = _no_progress,
+            **conditioning) -> np.ndarray:
+        """Only the pipeline call (on the GPU where there is one): for services that make several clips into
+        one video (storyboards) and save it themselves."""
+        return self._run_on_gpu(loaded, request, progress, **conditioning)
+
     def encode(self, frames: np.ndarray, fps: int, claims: dict | None = None, parent: Path | None = None,
-               soundtrack: Soundtrack | None = None) -> str:
+               soundtrack: Soundtrack | None = None, components: list[Path] | None = None) -> str:
         """Encode to MP4 (with its AAC sound track, if any; then sign it — the manifest covers picture and
-        sound) in the media folder, atomically. Returns the content hash."""
+        sound) in the media folder, atomically. Returns the content hash. ``components``: MP4s this one is
+        made of (a storyboard's shots), C2PA ``componentOf`` ingredients."""
 
         def write(tmp: Path) -> None:
             with self.media.temp_path(".mp4") as raw, self.media.temp_path(".mp4") as with_sound:
@@ -167,12 +181,13 @@ class GenerationService:
 
                     mux_audio(raw, soundtrack, with_sound if self.sign else tmp)
                 if self.sign is not None:
-                    self.sign(with_sound if soundtrack is not None else raw, tmp, claims or {}, parent)
+                    extra = {"components": components} if components else {}
+                    self.sign(with_sound if soundtrack is not None else raw, tmp, claims or {}, parent, **extra)
 
         return self.media.write(".mp4", write)
 
     def finish(self, frames: np.ndarray, claims: dict, fps: int, parent: Path | None = None,
-               soundtrack: Soundtrack | None = None) -> tuple[str, np.ndarray]:
+               soundtrack: Soundtrack | None = None, components: list[Path] | None = None) -> tuple[str, np.ndarray]:
         """The visible watermark, the invisible mark, then encode (with the sound track) and sign: every
         video the sandbox writes goes through here. Returns the content hash and the frames as written."""
         frames = upscale_for_display(to_uint8(frames))
@@ -181,7 +196,7 @@ class GenerationService:
         code = None
         if self.invisible_mark is not None:
             frames, code = self.invisible_mark.embed(frames)
-        sha = self.encode(frames, fps, claims, parent, soundtrack)
+        sha = self.encode(frames, fps, claims, parent, soundtrack, components)
         if code is not None:
             self.invisible_mark.record(code, sha)
         return sha, frames
@@ -254,11 +269,13 @@ class GenerationService:
                  allowed_figures: frozenset[str] = frozenset(), parent: Path | None = None,
                  postprocess: Callable[[np.ndarray], np.ndarray] | None = None,
                  soundtrack: Callable[[np.ndarray], Soundtrack | None] | None = None,
+                 preview: PreviewSink | None = None,
                  **conditioning) -> GenerationResult:
         """Check, load, run, mark, encode, sign and save a draft. ``conditioning`` goes to the pipeline (VACE
         ``reference_images``, ``video``, ``mask``); ``parent``: the video this one remixes (a C2PA ingredient);
         ``postprocess``: frames → frames before the watermark (a remix that extends its original);
-        ``soundtrack``: final frames → the sound to use instead of making one (a remix keeping its original's)."""
+        ``soundtrack``: final frames → the sound to use instead of making one (a remix keeping its original's).
+        ``preview``: receives a picture of where the run is heading every few steps (live preview)."""
         t0 = time.perf_counter()
         request, spec = self.prepare_request(request)
         self.check_text(user_id, request, allowed_figures)
@@ -268,7 +285,8 @@ class GenerationService:
         loaded = self.loader.load(spec, preset=request.preset)
         t1 = time.perf_counter()
         joint_audio: list = []
-        frames = self._run_on_gpu(loaded, request, progress, sound_out=joint_audio, **conditioning)
+        frames = self._run_on_gpu(loaded, request, progress, preview=preview, sound_out=joint_audio,
+                                  **conditioning)
         if postprocess is not None:
             frames = postprocess(frames)
         t2 = time.perf_counter()

@@ -82,6 +82,7 @@ class CredentialReport:
     ai_generated: bool = False
     claims: dict = field(default_factory=dict)
     parents: list[dict] = field(default_factory=list)
+    shots: list[dict] = field(default_factory=list)  # a storyboard's shots (``componentOf`` ingredients), in order
     problems: list[str] = field(default_factory=list)
 
 
@@ -113,9 +114,11 @@ class ContentCredentials:
         return c2pa.Signer.from_info(c2pa.C2paSignerInfo(alg=b"es256", sign_cert=self.cert_pem,
                                                          private_key=self.key_pem, ta_url=None))
 
-    def sign(self, src: Path, dest: Path, claims: dict, parent: Path | None = None) -> None:
+    def sign(self, src: Path, dest: Path, claims: dict, parent: Path | None = None,
+             components: list[Path] | None = None) -> None:
         """Write ``src`` to ``dest`` with a manifest: created by a trained algorithm, the generator, the
-        creator, the prompt's hash; the parent video as a ``parentOf`` ingredient for remixes."""
+        creator, the prompt's hash; the parent video as a ``parentOf`` ingredient for remixes; each of
+        ``components`` (a storyboard's shots, in order) as a ``componentOf`` ingredient."""
         import c2pa
 
         from sandbox import __version__
@@ -136,6 +139,10 @@ class ContentCredentials:
         if parent is not None:
             with open(parent, "rb") as p:
                 builder.add_ingredient({"title": "parent.mp4", "relationship": "parentOf"}, "video/mp4", p)
+        for component in components or []:
+            with open(component, "rb") as c:
+                builder.add_ingredient({"title": Path(component).name, "relationship": "componentOf"},
+                                       "video/mp4", c)
         with open(src, "rb") as s, open(dest, "w+b") as d:
             builder.sign(self._signer(), "video/mp4", s, d)
 
@@ -171,6 +178,6 @@ class ContentCredentials:
             parent_manifest = store["manifests"].get(ing.get("active_manifest") or "", {})
             parent_claims = next((a["data"] for a in parent_manifest.get("assertions", [])
                                   if a["label"] == GENERATION_LABEL), {})
-            report.parents.append({"relationship": ing.get("relationship"), "title": ing.get("title"),
-                                   "claims": parent_claims})
+            entry = {"relationship": ing.get("relationship"), "title": ing.get("title"), "claims": parent_claims}
+            (report.shots if ing.get("relationship") == "componentOf" else report.parents).append(entry)
         return report

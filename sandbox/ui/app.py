@@ -13,7 +13,7 @@ import gradio as gr
 
 from sandbox.context import Sandbox
 from sandbox.errors import ModelUnavailable
-from sandbox.ui import cameo, create, feed, profile, remix, reports, social, verify
+from sandbox.ui import cameo, create, feed, profile, remix, reports, social, storyboard, verify
 from sandbox.ui.shell import Shell
 
 log = logging.getLogger("sandbox.ui")
@@ -32,6 +32,7 @@ def build_demo(sb: Sandbox) -> gr.Blocks:
         with gr.Tabs() as tabs:
             shell = Shell(sb=sb, demo=demo, user=user, header=header, tabs=tabs, personas=personas)
             create.build(shell)
+            storyboard.build(shell)
             cameo.build(shell)
             remix_tab = remix.build(shell)
             feed.build(shell, remix_post=remix_tab.post)

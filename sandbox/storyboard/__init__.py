@@ -1,0 +1,1 @@
+"""Storyboards: several shots made in order with continuity, stitched into one draft."""

@@ -1,0 +1,346 @@
+"""Storyboards: shots made in order, each continuing the previous one's last frames, stitched into ONE draft.
+
+Steps: ``check`` (shots against the card's limits, every prompt through moderation, cameo consent — all before
+anything runs, so a refusal stores nothing) → ``start_image`` (an upload or a frame of a post you may remix;
+a face in it that is someone's cameo is a use of that cameo) → ``shoot`` each shot (VACE video + mask: the
+first from the image, the others from the previous shot's end, as remix "extend" does) → ``stitch`` → one
+draft, signed with each shot as a ``componentOf`` ingredient. ``reshoot`` regenerates one shot between its two
+kept ends and leaves the other shots' frames as they were.
+
+>>> board = sb.storyboards.create(ana.id, [Shot("a red circle moving right on a blue background", 1.0),
+...                                        Shot("a red circle moving up on a blue background", 1.0)])  # doctest: +SKIP
+>>> [s["prompt"] for s in board.request["storyboard"]["shots"]]  # doctest: +SKIP
+['a red circle moving right on a blue background', 'a red circle moving up on a blue background']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from sandbox.cameo.consent import check_use
+from sandbox.cameo.service import CameoService
+from sandbox.errors import NotFound, SandboxError
+from sandbox.generation.preview import PreviewSink
+from sandbox.generation.request import GenerationRequest
+from sandbox.generation.service import GenerationResult, GenerationService, Progress, _no_progress
+from sandbox.generation.video import read_frames, upscale_for_display
+from sandbox.remix.conditioning import RemixConditioning
+from sandbox.remix.service import RemixService
+from sandbox.store.db import Database
+from sandbox.store.media import MediaStore
+from sandbox.store.schema import Cameo, Draft, User
+from sandbox.storyboard.conditioning import (
+    bridge_conditioning,
+    carried_frames,
+    continue_conditioning,
+    first_frame_conditioning,
+)
+from sandbox.storyboard.image import StartImage, cameos_in_image, load_image
+from sandbox.storyboard.shots import (
+    Shot,
+    StoryboardLimits,
+    check_shots,
+    parse_shots,
+    shot_frames,
+    style_prompt,
+)
+
+WORKING_COPY = ".npz"  # the storyboard's frames before the watermark, kept privately for re-shoots
+
+
+@dataclass
+class PlannedShot:
+    """A shot checked and ready to generate: its request and where its frames go in the stitched video."""
+
+    shot: Shot
+    request: GenerationRequest
+    begin: int = 0  # index in the stitched video of this shot's first generated frame
+    carried: int = 0  # how many of its first frames repeat frames already there (not new)
+
+    @property
+    def frames(self) -> int:
+        return int(self.request.num_frames)
+
+    def record(self, index: int) -> dict:
+        return {"index": index, "prompt": self.shot.prompt, "seconds": self.shot.seconds,
+                "seed": int(self.request.seed), "frames": self.frames, "begin": self.begin, "carried": self.carried,
+                "prompt_sha256": hashlib.sha256(self.request.prompt.encode()).hexdigest()}
+
+
+class StoryboardService:
+    def __init__(self, db: Database, media: MediaStore, private: MediaStore, generation: GenerationService,
+                 cameos: CameoService, remixes: RemixService) -> None:
+        self.db = db
+        self.media = media
+        self.private = private  # working copies: never served by URL
+        self.generation = generation
+        self.cameos = cameos
+        self.remixes = remixes
+
+    def limits(self, model: str | None = None) -> StoryboardLimits:
+        return StoryboardLimits.for_card(self.generation.loader.spec_for(model))
+
+    # ------------------------------------------------------------------ steps
+    def start_image(self, s, actor_id: str, image: Path | str | None, image_post_id: str | None,
+                    size: tuple[int, int]) -> StartImage | None:
+        """The first frame: an uploaded image, or the last frame of a post the actor may remix (which makes
+        the storyboard a remix of that post, with its cameos)."""
+        if image_post_id:
+            if image:
+                raise SandboxError("give either `image` or `image_post_id`, not both")
+            original = self.remixes.load_original(s, actor_id, image_post_id)
+            frame = read_frames(original.path)[-1]
+            return replace(load_image(frame, size), parent=original.path, parent_post_id=original.post_id,
+                           cameo_ids=list(original.cameo_ids))
+        if image:
+            return load_image(image, size)
+        return None
+
+    def cast(self, s, actor_id: str, refs: list[str], shots: list[Shot], start: StartImage | None) -> list[Cameo]:
+        """Cameos named, @mentioned in any shot, carried by the post the image comes from, or whose face is in
+        the image — each one checked for consent (a face in the image is a use of that cameo)."""
+        chosen = {c.id: c for c in self.cameos.resolve(s, actor_id, refs, " ".join(x.prompt for x in shots))}
+        if start is not None:
+            found = cameos_in_image(s, start)
+            for cameo in [*(s.get(Cameo, c) for c in start.cameo_ids), *found]:
+                if cameo is None:
+                    raise SandboxError("the post this image comes from shows a cameo that was deleted")
+                check_use(s, cameo, actor_id)
+                chosen.setdefault(cameo.id, cameo)
+        if len(chosen) > self.cameos.config.max_per_video:
+            raise SandboxError(f"`cameos`: at most {self.cameos.config.max_per_video} cameos per video but the "
+                               f"storyboard has {len(chosen)}")
+        return list(chosen.values())
+
+    def plan(self, actor_id: str, shots: list[Shot], style: str, base: GenerationRequest,
+             start: StartImage | None, allowed: frozenset[str]) -> list[PlannedShot]:
+        """Each shot's request (validated by the card, prompts moderated) and its place in the stitched video."""
+        spec = self.generation.loader.spec_for(base.model)
+        planned, end = [], 0
+        for i, shot in enumerate(shots):
+            if i == 0:
+                carried = 1 if start is not None else 0  # the image is frame 0
+                n = shot_frames(shot.seconds, spec.fps, carried, spec.frames)
+            else:  # how many frames are carried depends on the length, which depends on them: settle it twice
+                n = shot_frames(shot.seconds, spec.fps, carried_frames(
+                    shot_frames(shot.seconds, spec.fps, 0, spec.frames)), spec.frames)
+                carried = carried_frames(n)
+            seed = shot.seed if shot.seed >= 0 else (base.seed + i if base.seed >= 0 else -1)
+            request = replace(base, prompt=style_prompt(shot, style), seed=seed, num_frames=n)
+            request, _ = self.generation.prepare_request(request)
+            self.generation.check_text(actor_id, request, allowed)
+            begin = end - carried if i else 0
+            planned.append(PlannedShot(shot, request, begin=begin, carried=carried))
+            end = begin + n
+        return planned
+
+    def shoot(self, loaded, plan: PlannedShot, cond: RemixConditioning | None, references: list,
+              progress: Progress, preview: PreviewSink | None = None) -> np.ndarray:
+        kwargs = cond.pipeline_kwargs() if cond is not None else {}
+        if references:
+            kwargs["reference_images"] = references
+        return self.generation.run(loaded, plan.request, progress, preview=preview, **kwargs)
+
+    def sign_and_save(self, actor_id: str, plans: list[PlannedShot], stitched: np.ndarray, summary: GenerationRequest,
+                      spec, start: StartImage | None, timings: dict) -> GenerationResult:
+        """Working copy, then one draft: watermark, MP4, C2PA with a ``componentOf`` ingredient per shot."""
+        t0 = time.perf_counter()
+        working = self.private.put_bytes(npz_bytes(stitched), WORKING_COPY)
+        shots = [p.record(i + 1) for i, p in enumerate(plans)]
+        request = replace(summary, num_frames=len(stitched),  # the whole video's (each shot's are in `shots`)
+                          storyboard={**summary.storyboard, "shots": shots, "working_copy": working})
+        claims = self.generation.claims(actor_id, request, spec)
+        claims["shots"] = [{k: v for k, v in s.items() if k != "prompt"} for s in shots]  # hashes, not words
+        with tempfile.TemporaryDirectory(prefix="sandbox-shots-") as folder:
+            tmp = Path(folder)
+            components = [self.shot_clip(actor_id, stitched, p, i + 1, spec, tmp) for i, p in enumerate(plans)]
+            sha, frames = self.generation.finish(stitched, claims, spec.fps, start.parent if start else None,
+                                                 components=components)
+        fingerprint = self.generation.fingerprint(frames) if self.generation.fingerprint else None
+        timings["encode_s"] = round(time.perf_counter() - t0, 4)
+        try:
+            draft_id = self.generation.save_draft(actor_id, request, spec, sha, timings, fingerprint)
+        except Exception:
+            self.private.delete(working, WORKING_COPY)
+            raise
+        if request.cameo_ids:
+            self.cameos.record_draft_uses(actor_id, draft_id, list(request.cameo_ids))
+        return GenerationResult(draft_id, self.media.path(sha), int(request.seed), spec.repo_id, spec.revision,
+                                request.to_dict(), timings)
+
+    def shot_clip(self, actor_id: str, stitched: np.ndarray, plan: PlannedShot, index: int, spec,
+                  folder: Path) -> Path:
+        """One shot as its own small signed MP4 (an ingredient of the whole): its claims say which shot."""
+        from sandbox.generation.video import encode_mp4
+
+        frames = upscale_for_display(stitched[plan.begin + plan.carried if index > 1 else 0:
+                                              plan.begin + plan.frames])
+        raw, signed = folder / f"shot-{index}.raw.mp4", folder / f"shot-{index}.mp4"
+        encode_mp4(frames, raw, spec.fps)
+        if self.generation.sign is None:
+            return raw
+        claims = {**self.generation.claims(actor_id, plan.request, spec), "shot": index}
+        self.generation.sign(raw, signed, claims, None)
+        return signed
+
+    # ------------------------------------------------------------------ the whole thing
+    def create(self, actor_id: str, shots: list, style: str = "", cameos: list[str] | None = None,
+               image: Path | str | None = None, image_post_id: str | None = None, seed: int = -1,
+               negative_prompt: str = "", steps: int | None = None, model: str | None = None,
+               progress: Progress = _no_progress, preview: PreviewSink | None = None) -> GenerationResult:
+        """Make every shot in order, each continuing from the previous one, and keep ONE draft of them all."""
+        t0 = time.perf_counter()
+        shots = parse_shots(shots)
+        spec = self.generation.loader.spec_for(model)
+        check_shots(shots, style, StoryboardLimits.for_card(spec), self.generation.max_prompt_chars)
+        if (len(shots) > 1 or image or image_post_id) and "v2v" not in spec.tasks:
+            raise SandboxError(f"`model` {spec.label} cannot continue a video or start from an image: "
+                               "pick a Wan VACE model")
+        width, height = spec.size.for_aspect(spec.resolutions[spec.default_resolution], spec.default_aspect)
+        with self.db.session() as s:
+            start = self.start_image(s, actor_id, image, image_post_id, (width, height))
+            chosen = self.cast(s, actor_id, list(cameos or []), shots, start)
+            owners = [s.get(User, c.owner_id) for c in chosen]
+            instructions = owner_instructions(chosen, owners)
+        if chosen and "r2v" not in spec.tasks:
+            raise SandboxError(f"`model` {spec.label} cannot cast cameos: pick a Wan VACE model")
+        cast_style = "; ".join(filter(None, [(style or "").strip(), *instructions]))
+        base = GenerationRequest(prompt=" / ".join(x.prompt.strip() for x in shots), negative_prompt=negative_prompt,
+                                 seed=int(seed), width=width, height=height, steps=steps, model=spec.id,
+                                 cameo_ids=tuple(c.id for c in chosen),
+                                 parent_post_id=start.parent_post_id if start else None,
+                                 storyboard={"style": style, "start_image": "post" if image_post_id else
+                                             ("upload" if image else None)})
+        summary, _ = self.generation.prepare_request(
+            replace(base, prompt=base.prompt[:self.generation.max_prompt_chars]))
+        base = replace(base, seed=summary.seed)
+        allowed = frozenset(n for u in owners for n in (u.display_name.casefold(), u.handle))
+        plans = self.plan(actor_id, shots, cast_style, base, start, allowed)
+        if self.generation.rate_limiter is not None:
+            self.generation.rate_limiter.check(actor_id)
+        progress(0.0, f"loading {spec.label}")
+        loaded = self.generation.loader.load(spec)
+        references = self.cameos.reference_images(chosen) if chosen else []
+        t1 = time.perf_counter()
+        stitched = None
+        for i, plan in enumerate(plans):
+            shot_progress = scaled(progress, i, len(plans))
+            if i == 0:
+                cond = first_frame_conditioning(start.pixels, plan.frames) if start is not None else None
+            else:
+                cond = continue_conditioning(stitched, plan.frames, plan.carried)
+            frames = self.shoot(loaded, plan, cond, references, shot_progress, preview)
+            if i == 0:
+                stitched = frames if start is None else np.concatenate([start.pixels[None], frames[1:]])
+            else:
+                stitched = np.concatenate([stitched, frames[plan.carried:]])
+        timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(time.perf_counter() - t1, 4)}
+        result = self.sign_and_save(actor_id, plans, stitched, summary, spec, start, timings)
+        result.timings["total_s"] = round(time.perf_counter() - t0, 4)
+        return result
+
+    def reshoot(self, actor_id: str, draft_id: str, shot: int, prompt: str | None = None, seed: int = -1,
+                progress: Progress = _no_progress, preview: PreviewSink | None = None) -> GenerationResult:
+        """A new draft where shot ``shot`` (1-based) is made again — with a new prompt if given — between the
+        previous shot's end and the next shot's beginning, which are kept; every other shot is unchanged."""
+        t0 = time.perf_counter()
+        with self.db.session() as s:
+            draft = s.get(Draft, draft_id or "")
+            if draft is None or draft.user_id != actor_id:
+                raise NotFound(f"no draft {draft_id!r} of yours")
+            request_dict = dict(draft.request or {})
+            board = request_dict.get("storyboard")
+            if not board or not board.get("working_copy"):
+                raise SandboxError(f"draft {draft_id} is not a storyboard: re-shoot works on storyboard drafts")
+            cameo_rows = [s.get(Cameo, c) for c in request_dict.get("cameo_ids") or []]
+            for cameo in cameo_rows:  # consent is asked again: it may have been withdrawn since
+                if cameo is None:
+                    raise SandboxError("a cameo in this storyboard was deleted: it cannot be re-shot")
+                check_use(s, cameo, actor_id)
+            owners = [s.get(User, c.owner_id) for c in cameo_rows]
+        shots = board["shots"]
+        if not isinstance(shot, int) or not 1 <= shot <= len(shots):
+            raise SandboxError(f"`shot` must be between 1 and {len(shots)} but is {shot!r}")
+        try:
+            stitched = working_frames(self.private, board["working_copy"])
+        except FileNotFoundError as exc:
+            raise SandboxError(f"draft {draft_id}'s working copy is gone: make the storyboard again") from exc
+        fields = GenerationRequest.__dataclass_fields__
+        base = GenerationRequest(**{k: v for k, v in request_dict.items() if k in fields})
+        base = replace(base, cameo_ids=tuple(base.cameo_ids or ()))
+        spec = self.generation.loader.spec_for(base.model)
+        old = shots[shot - 1]
+        new_shot = Shot((prompt or "").strip() or old["prompt"], old["seconds"], int(seed))
+        check_shots([new_shot], board.get("style", ""), StoryboardLimits.for_card(spec),
+                    self.generation.max_prompt_chars)
+        style = "; ".join(filter(None, [board.get("style", ""), *owner_instructions(cameo_rows, owners)]))
+        allowed = frozenset(n for u in owners for n in (u.display_name.casefold(), u.handle))
+        request = replace(base, prompt=style_prompt(new_shot, style), seed=int(seed), num_frames=old["frames"],
+                          storyboard=None)
+        request, _ = self.generation.prepare_request(request)
+        self.generation.check_text(actor_id, request, allowed)
+        if self.generation.rate_limiter is not None:
+            self.generation.rate_limiter.check(actor_id)
+        begin, n, carried = old["begin"], old["frames"], old["carried"]
+        after = shots[shot] if shot < len(shots) else None
+        tail_k = after["carried"] if after else 0
+        head = stitched[begin:begin + carried] if carried else None
+        tail = stitched[begin + n - tail_k:begin + n] if tail_k else None
+        plan = PlannedShot(new_shot, request, begin=begin, carried=carried)
+        loaded = self.generation.loader.load(spec)
+        t1 = time.perf_counter()
+        cond = bridge_conditioning(head, tail, n) if (head is not None or tail is not None) else None
+        frames = self.shoot(loaded, plan, cond, self.cameos.reference_images(cameo_rows) if cameo_rows else [],
+                            progress, preview)
+        stitched = stitched.copy()
+        stitched[begin + carried:begin + n - tail_k] = frames[carried:n - tail_k]
+        timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(time.perf_counter() - t1, 4)}
+        plans = []
+        for i, s_ in enumerate(shots):
+            if i == shot - 1:
+                plans.append(plan)
+                continue
+            r = replace(base, prompt=style_prompt(Shot(s_["prompt"]), style), seed=s_["seed"],
+                        num_frames=s_["frames"], storyboard=None)
+            plans.append(PlannedShot(Shot(s_["prompt"], s_["seconds"], s_["seed"]), r, s_["begin"], s_["carried"]))
+        summary = replace(base, prompt=" / ".join(p.shot.prompt for p in plans)[:self.generation.max_prompt_chars],
+                          storyboard={"style": board.get("style", ""), "start_image": board.get("start_image"),
+                                      "reshot": {"from_draft": draft_id, "shot": shot}})
+        parent = None
+        if base.parent_post_id:
+            from sandbox.store.schema import Post
+
+            with self.db.session() as s:
+                post = s.get(Post, base.parent_post_id)
+                parent = self.media.path(post.media_sha256) if post is not None and not post.deleted else None
+        start = StartImage(stitched[0], parent=parent, parent_post_id=base.parent_post_id) if parent else None
+        result = self.sign_and_save(actor_id, plans, stitched, summary, spec, start, timings)
+        result.timings["total_s"] = round(time.perf_counter() - t0, 4)
+        return result
+
+
+def owner_instructions(cameos: list[Cameo], owners: list[User]) -> list[str]:
+    """What each cameo's owner asks every video of them to show ("always wearing a hat")."""
+    return [f"{u.display_name}: {c.instructions}" for c, u in zip(cameos, owners, strict=True) if c.instructions]
+
+
+def scaled(progress: Progress, index: int, count: int) -> Progress:
+    """Progress of shot ``index`` of ``count`` as a part of the whole storyboard's progress."""
+    return lambda fraction, desc: progress((index + fraction) / count, f"shot {index + 1}/{count}: {desc}")
+
+
+def npz_bytes(frames: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.savez_compressed(buf, frames=frames)
+    return buf.getvalue()
+
+
+def working_frames(private: MediaStore, sha: str) -> np.ndarray:
+    return np.load(io.BytesIO(private.path(sha, WORKING_COPY).read_bytes()))["frames"]

@@ -1,0 +1,190 @@
+"""Storyboards on the embedded model: one draft of several shots, continuity, re-shoot, start from an image,
+cameo consent for faces in the image, and bad input that stores nothing. Few denoising steps: these tests
+check plumbing and meaning, benchmarks/bench_storyboard.py measures quality."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+
+from sandbox.errors import PermissionDenied, SandboxError
+from sandbox.generation.video import read_frames
+from sandbox.store.schema import CameoUse, Draft
+from sandbox.storyboard.service import working_frames
+from sandbox.storyboard.shots import Shot
+from tests.cameo.conftest import make_cameo
+from tests.conftest import make_post
+
+FAST = {"steps": 2, "seed": 7}
+RIGHT = "a red circle moving right on a blue background"
+DOWN = "a red circle moving down on a blue background"
+LEFT = "a red circle moving left on a blue background"
+
+
+def drafts(sb) -> int:
+    with sb.db.session() as s:
+        return s.scalar(select(func.count()).select_from(Draft))
+
+
+def stored_files(sb) -> list:
+    return sorted(p.name for p in sb.config.media_dir.rglob("*") if p.is_file())
+
+
+@pytest.fixture(scope="module")
+def board(tmp_path_factory, models_dir):
+    """One 3-shot storyboard shared by the tests that read it (making it is the expensive part)."""
+    from sandbox.config import SandboxConfig
+    from sandbox.context import Sandbox
+    from tests.conftest import CPU_ONLY
+
+    sb = Sandbox(SandboxConfig(data_dir=tmp_path_factory.mktemp("board") / "data", models_dir=models_dir),
+                 hardware=CPU_ONLY)
+    ana = sb.identity.actor("ana", None)
+    result = sb.storyboards.create(ana.id, [Shot(RIGHT, 1.0), Shot(DOWN, 1.0), Shot(LEFT, 1.0)],
+                                   style="flat colours", **FAST)
+    yield sb, ana, result
+    sb.close()
+
+
+def test_three_shots_make_one_draft_listing_its_shots_in_details_and_credentials(board):
+    sb, ana, result = board
+    shots = result.request["storyboard"]["shots"]
+    assert [s["prompt"] for s in shots] == [RIGHT, DOWN, LEFT]
+    assert [s["carried"] for s in shots] == [0, 1, 1]  # each later shot opens on the previous one's last frames
+    frames = read_frames(result.video_path)
+    assert len(frames) == 9 + 8 + 8  # one video: every shot's new frames, once
+    report = sb.provenance.verify(ana.id, result.video_path)
+    assert [s["title"] for s in report["credentials"]["shots"]] == ["shot-1.mp4", "shot-2.mp4", "shot-3.mp4"]
+    assert [s["claims"]["shot"] for s in report["credentials"]["shots"]] == [1, 2, 3]
+    assert report["credentials"]["parents"] == []  # shots are components, not a remix chain
+    assert "3 shots" in report["summary"] and report["draft_id"] == result.draft_id
+    assert len(report["credentials"]["claims"]["shots"]) == 3
+
+
+def test_a_storyboard_publishes_and_can_be_remixed(board):
+    sb, ana, result = board
+    post = sb.posts.publish(ana.id, result.draft_id, "three shots")["post_id"]
+    ben = sb.identity.actor("ben", None)
+    remix = sb.remixes.remix(ben.id, post, "a blue circle", mode="restyle", keep=0.6, steps=2)
+    with sb.db.session() as s:
+        assert s.get(Draft, remix.draft_id).request["parent_post_id"] == post
+
+
+def test_reshoot_changes_one_shot_and_keeps_every_other_frame(board):
+    sb, ana, result = board
+    again = sb.storyboards.reshoot(ana.id, result.draft_id, 2, prompt="a red circle moving up on a blue background",
+                                   seed=99)
+    assert again.draft_id != result.draft_id
+    before = working_frames(sb.storyboards.private, result.request["storyboard"]["working_copy"])
+    after = working_frames(sb.storyboards.private, again.request["storyboard"]["working_copy"])
+    assert before.shape == after.shape
+    shot2 = again.request["storyboard"]["shots"][1]
+    shot3 = again.request["storyboard"]["shots"][2]
+    new = slice(shot2["begin"] + shot2["carried"], shot2["begin"] + shot2["frames"] - shot3["carried"])
+    assert np.array_equal(before[:new.start], after[:new.start])  # shot 1 untouched
+    assert np.array_equal(before[new.stop:], after[new.stop:])  # shot 3 (and the frames it continues) untouched
+    assert not np.array_equal(before[new], after[new])
+    assert shot2["prompt"].endswith("moving up on a blue background") and shot2["seed"] == 99
+    assert again.request["storyboard"]["reshot"] == {"from_draft": result.draft_id, "shot": 2}
+
+
+def test_only_the_creator_may_reshoot_and_only_a_storyboard(board):
+    sb, ana, result = board
+    ben = sb.identity.actor("ben", None)
+    with pytest.raises(SandboxError, match="no draft"):
+        sb.storyboards.reshoot(ben.id, result.draft_id, 1)
+    with pytest.raises(SandboxError, match="`shot` must be between 1 and 3"):
+        sb.storyboards.reshoot(ana.id, result.draft_id, 4)
+
+
+@pytest.mark.parametrize("shots, kwargs, message", [
+    ([Shot(RIGHT, 1.0)] * 7, {}, "at most 6 shots"),
+    ([Shot(RIGHT, 1.0), Shot("   ", 1.0)], {}, "shot 2 has an empty prompt"),
+    ([Shot(RIGHT, 9.0)], {}, "shot 1 lasts 9 s but this model makes shots of 0.62–2.12 s"),
+    ([], {}, "`shots` is empty"),
+    ([Shot(RIGHT, 1.0), Shot("a naked person", 1.0)], {}, "prompt"),
+])
+def test_bad_storyboards_are_refused_and_nothing_is_stored(sb, shots, kwargs, message):
+    ana = sb.identity.actor("ana", None)
+    with pytest.raises(SandboxError, match=message):
+        sb.storyboards.create(ana.id, shots, **FAST, **kwargs)
+    assert drafts(sb) == 0 and stored_files(sb) == []
+
+
+def test_total_length_is_capped_by_the_card():
+    """On the micro model six longest shots fit (12.75 s); Wan VACE's 5 s shots would make 30 s: capped at 25."""
+    from sandbox.models.cards import ModelRegistry
+    from sandbox.storyboard.shots import StoryboardLimits, check_shots
+
+    wan = StoryboardLimits.for_card(ModelRegistry().get("wan2.1-vace-1.3b"))
+    assert wan.total_seconds == 25.0
+    check_shots([Shot(RIGHT, 5.0)] * 5, "", wan)
+    with pytest.raises(SandboxError, match="lasts 30 s in all but this model allows at most 25 s"):
+        check_shots([Shot(RIGHT, 5.0)] * 6, "", wan)
+
+
+def test_an_image_that_is_not_an_image_is_refused(sb, tmp_path):
+    ana = sb.identity.actor("ana", None)
+    fake = tmp_path / "cat.png"
+    fake.write_text("<html>not a picture</html>")
+    truncated = tmp_path / "cut.png"
+    from PIL import Image
+
+    Image.new("RGB", (64, 64), (200, 30, 30)).save(truncated)
+    truncated.write_bytes(truncated.read_bytes()[:40])
+    for bad in (fake, truncated, tmp_path / "missing.png"):
+        with pytest.raises(SandboxError, match="`image`"):
+            sb.storyboards.create(ana.id, [Shot(RIGHT, 1.0)], image=str(bad), **FAST)
+    assert drafts(sb) == 0 and stored_files(sb) == []
+
+
+def test_start_from_an_image_makes_it_the_first_frame(sb, tmp_path):
+    from PIL import Image
+
+    ana = sb.identity.actor("ana", None)
+    path = tmp_path / "start.png"
+    picture = np.zeros((96, 96, 3), np.uint8)
+    picture[:] = (20, 160, 30)  # green field
+    picture[30:60, 10:40] = (230, 220, 20)  # a yellow block on the left
+    Image.fromarray(picture).save(path)
+    result = sb.storyboards.create(ana.id, [Shot("a yellow square moving right on a green background", 1.0)],
+                                   image=str(path), **FAST)
+    frames = working_frames(sb.storyboards.private, result.request["storyboard"]["working_copy"])
+    assert frames.shape[0] == 9
+    assert np.abs(frames[0].astype(int) - picture[::3, ::3]).mean() < 8  # the image itself, at 32×32
+    assert result.request["storyboard"]["start_image"] == "upload"
+
+
+def test_a_frame_of_a_post_follows_the_remix_rules(sb):
+    ana, ben = sb.identity.actor("ana", None), sb.identity.actor("ben", None)
+    closed = make_post(sb, "ana", RIGHT, remix_policy="nobody")
+    with pytest.raises(PermissionDenied, match="allows nobody"):
+        sb.storyboards.create(ben.id, [Shot(LEFT, 1.0)], image_post_id=closed, **FAST)
+    open_post = make_post(sb, "ana", RIGHT)
+    result = sb.storyboards.create(ben.id, [Shot(LEFT, 1.0)], image_post_id=open_post, **FAST)
+    assert result.request["parent_post_id"] == open_post  # a remix of that post: credit and lineage carry over
+    report = sb.provenance.verify(ben.id, result.video_path)
+    assert [p["relationship"] for p in report["credentials"]["parents"]] == ["parentOf"]
+    assert ana.id != ben.id
+
+
+def test_a_face_in_the_image_is_a_use_of_that_cameo(sb, upload, tmp_path):
+    """Attacker: ben starts a storyboard from a photo of ana (also mirrored) although ana lets nobody use her
+    cameo; then ana allows everyone, and the use is in her ledger."""
+    from PIL import Image
+
+    cameo_id = make_cameo(sb, "ana", upload, policy="only_me")
+    ana, ben = sb.identity.actor("ana", None), sb.identity.actor("ben", None)
+    frame = read_frames(upload("live"))[10]
+    for i, pixels in enumerate((frame, frame[:, ::-1])):
+        path = tmp_path / f"photo{i}.png"
+        Image.fromarray(np.ascontiguousarray(pixels)).save(path)
+        with pytest.raises(PermissionDenied):
+            sb.storyboards.create(ben.id, [Shot(RIGHT, 1.0)], image=str(path), **FAST)
+    assert drafts(sb) == 0
+    sb.cameos.settings(ana.id, policy="everyone")
+    result = sb.storyboards.create(ben.id, [Shot(RIGHT, 1.0)], image=str(tmp_path / "photo1.png"), **FAST)
+    assert list(result.request["cameo_ids"]) == [cameo_id]
+    with sb.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(CameoUse).where(CameoUse.cameo_id == cameo_id)) == 1
