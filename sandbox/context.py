@@ -13,7 +13,8 @@ from sandbox.cameo.service import CameoConfig, CameoService
 from sandbox.cameo.verification import VerificationConfig
 from sandbox.config import SandboxConfig
 from sandbox.feed.ranker import FeedRanker
-from sandbox.generation.ratelimit import RateLimiter
+from sandbox.generation.fairness import FairGate
+from sandbox.generation.ratelimit import ActionLimits, RateLimiter
 from sandbox.generation.service import GenerationService
 from sandbox.identity.auth import IdentityService
 from sandbox.models.cards import ModelRegistry
@@ -62,7 +63,8 @@ class Sandbox:
         self.generation = GenerationService(
             self.db, self.media, self.loader, max_prompt_chars=config.max_prompt_chars,
             check_text=self.moderator.check, mark=self.provenance.mark, sign=self.provenance.sign,
-            fingerprint=video_fingerprint, rate_limiter=RateLimiter.parse(config.rate_limit))
+            fingerprint=video_fingerprint, rate_limiter=RateLimiter.parse(config.rate_limit),
+            gate=FairGate(config.generation_concurrency, config.cost_budget))
         self.feed = FeedRanker(self.db, self.media)
         self.cameos = CameoService(
             self.db, self.media, MediaStore(config.private_dir), self.generation,
@@ -72,10 +74,11 @@ class Sandbox:
         self.remixes = RemixService(self.db, self.media, self.generation, self.cameos)
 
         # people: graph, accounts, posts (publish = moderation + consent + remix rules, then the ledger)
-        self.graph = SocialGraph(self.db)
+        action_limits = ActionLimits.parse(config.action_limits)  # comments, likes, follows, views per user
+        self.graph = SocialGraph(self.db, action_limits)
         self.accounts = AccountService(self.db)
         self.posts = PostService(
-            self.db, self.media, check_text=self.moderator.check,
+            self.db, self.media, action_limits, check_text=self.moderator.check,
             publish_checks=(self.cameos.check_publish, self.remixes.check_publish),
             on_published=(self.cameos.record_post_uses,), on_change=self.feed.invalidate)
         self.reports = ReportService(self.db, self.posts)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from sandbox.errors import GenerationCancelled, ModelUnavailable, SandboxError
+from sandbox.generation.fairness import FairGate, job_cost
 from sandbox.generation.ratelimit import RateLimiter
 from sandbox.generation.request import GenerationRequest, check_inputs, resolve_defaults
 from sandbox.generation.video import encode_mp4, to_uint8, upscale_for_display
@@ -99,10 +101,12 @@ class GenerationService:
 
     def __init__(self, db: Database, media: MediaStore, loader: ModelLoader, *, max_prompt_chars: int = 500,
                  check_text: TextCheck | None = None, mark: MarkFrames | None = None, sign: Signer | None = None,
-                 fingerprint: Fingerprinter | None = None, rate_limiter: RateLimiter | None = None) -> None:
+                 fingerprint: Fingerprinter | None = None, rate_limiter: RateLimiter | None = None,
+                 gate: FairGate | None = None) -> None:
         """``check_text`` moderates prompts; ``mark`` burns the visible watermark into every frame; ``sign``
         writes Content Credentials into every MP4; ``fingerprint`` records perceptual hashes so Verify can
-        find the original; ``rate_limiter`` caps generations per user. ``None``: that step is skipped."""
+        find the original; ``rate_limiter`` caps generations per user; ``gate`` admits them in turn between
+        users and holds each user's queued + running work to a budget. ``None``: that step is skipped."""
         self.db = db
         self.media = media
         self.loader = loader
@@ -112,6 +116,7 @@ class GenerationService:
         self.sign = sign
         self.fingerprint = fingerprint
         self.rate_limiter = rate_limiter
+        self.gate = gate
         self._run_on_gpu = gpu_task(run_pipeline, duration=lambda loaded, req, *a, **k: gpu_duration(
             int(req.num_frames), int(req.steps)))
 
@@ -124,7 +129,16 @@ class GenerationService:
         check_inputs(request, spec, self.max_prompt_chars)
         if "t2v" not in spec.tasks:
             raise SandboxError(f"{spec.label} cannot generate from text; pick another `model`")
-        return resolve_defaults(request, spec), spec
+        resolved = resolve_defaults(request, spec)
+        check_inputs(resolved, spec, self.max_prompt_chars)  # a width without a height meets the card's rule too
+        return resolved, spec
+
+    @staticmethod
+    def relative_cost(request: GenerationRequest, spec: ModelSpec) -> float:
+        """A resolved request's frames × pixels × steps, in units of the card's default video."""
+        default = resolve_defaults(GenerationRequest(prompt="-", seed=0), spec)
+        cost = job_cost(request.num_frames, request.width, request.height, request.steps)
+        return cost / job_cost(default.num_frames, default.width, default.height, default.steps)
 
     def check_text(self, user_id: str, request: GenerationRequest,
                    allowed_figures: frozenset[str] = frozenset()) -> None:
@@ -195,19 +209,29 @@ class GenerationService:
     # --- the whole thing ---
     def generate(self, user_id: str, request: GenerationRequest, progress: Progress = _no_progress,
                  allowed_figures: frozenset[str] = frozenset(), parent: Path | None = None,
-                 postprocess: Callable[[np.ndarray], np.ndarray] | None = None, **conditioning) -> GenerationResult:
-        """Check, load, run, mark, encode, sign and save a draft. ``conditioning`` goes to the pipeline (VACE
-        ``reference_images``, ``video``, ``mask``); ``parent``: the video this one remixes (a C2PA ingredient);
-        ``postprocess``: frames → frames before the watermark (a remix that extends its original)."""
+                 postprocess: Callable[[np.ndarray], np.ndarray] | None = None, private_prompt: str = "",
+                 cancelled: Callable[[], bool] | None = None, **conditioning) -> GenerationResult:
+        """Check, wait for a turn, load, run, mark, encode, sign and save a draft. ``conditioning`` goes to the
+        pipeline (VACE ``reference_images``, ``video``, ``mask``); ``parent``: the video this one remixes (a
+        C2PA ingredient); ``postprocess``: frames → frames before the watermark (a remix that extends its
+        original); ``private_prompt``: added to the prompt for the pipeline only (a cameo owner's
+        instructions: never stored with the draft or shown); ``cancelled()``: the caller gave up waiting."""
         t0 = time.perf_counter()
         request, spec = self.prepare_request(request)
         self.check_text(user_id, request, allowed_figures)
+        cost = self.relative_cost(request, spec)
+        if self.gate is not None:
+            self.gate.check_budget(user_id, cost)  # before the rate limit counts it
         if self.rate_limiter is not None:
             self.rate_limiter.check(user_id)
-        progress(0.0, f"loading {spec.label}")
-        loaded = self.loader.load(spec, preset=request.preset)
-        t1 = time.perf_counter()
-        frames = self._run_on_gpu(loaded, request, progress, **conditioning)
+        turn = self.gate.admit(user_id, cost, cancelled) if self.gate is not None else nullcontext()
+        with turn:
+            t_turn = time.perf_counter()
+            progress(0.0, f"loading {spec.label}")
+            loaded = self.loader.load(spec, preset=request.preset)
+            t1 = time.perf_counter()
+            pipeline_request = replace(request, prompt=f"{request.prompt} {private_prompt}".strip())
+            frames = self._run_on_gpu(loaded, pipeline_request, progress, **conditioning)
         if postprocess is not None:
             frames = postprocess(frames)
         t2 = time.perf_counter()
@@ -215,7 +239,8 @@ class GenerationService:
         sha, frames = self.finish(frames, claims, spec.fps, parent)
         fingerprint = self.fingerprint(frames) if self.fingerprint else None
         t3 = time.perf_counter()
-        timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(t2 - t1, 4), "encode_s": round(t3 - t2, 4)}
+        timings = {"wait_s": round(t_turn - t0, 4), "load_s": round(t1 - t_turn, 4), "pipeline_s": round(t2 - t1, 4),
+                   "encode_s": round(t3 - t2, 4)}
         try:
             progress(1.0, "saving the draft")  # the last moment a Cancel can still stop it
         except GenerationCancelled:
