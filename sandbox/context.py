@@ -17,6 +17,7 @@ from sandbox.generation.fairness import FairGate
 from sandbox.generation.ratelimit import ActionLimits, RateLimiter
 from sandbox.generation.service import GenerationService
 from sandbox.identity.auth import IdentityService
+from sandbox.identity.throttle import LoginThrottle
 from sandbox.models.cards import ModelRegistry
 from sandbox.models.loader import ModelLoader
 from sandbox.models.placement import Hardware, PlacementConfig, parse_max_memory
@@ -44,6 +45,7 @@ class Sandbox:
         self.media = MediaStore(config.media_dir)
         self.media.sweep_temp()  # a crash mid-write leaves only temp files; they never count
         self.identity = IdentityService(self.db, config)
+        self.login_throttle = LoginThrottle.parse(config.login_limits)
 
         # models
         self.registry = ModelRegistry()

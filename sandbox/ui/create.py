@@ -9,10 +9,12 @@ import gradio as gr
 
 from sandbox.context import Sandbox
 from sandbox.generation.request import MAX_SEED, GenerationRequest
+from sandbox.generation.service import cancellable
 from sandbox.models.cards import ASPECTS
 from sandbox.social.posts import REMIX_POLICIES
+from sandbox.ui import security
 from sandbox.ui.cameo import usable_choices as cameo_choices_for
-from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, user_errors
+from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, progress_adapter, user_errors
 from sandbox.ui.shell import Shell
 
 
@@ -73,8 +75,12 @@ def make_generate(sb: Sandbox, cancel: CancelSwitch | None = None):
                                 steps=int(steps) if steps is not None else None,
                                 guidance=float(guidance) if guidance is not None else None, model=model or None,
                                 preset=preset or None)
+        flag = cancel.arm(request)  # the Cancel button; while waiting for a turn, a client that left too
+        gone = security.cancel_check()
         try:
-            result = sb.cameos.generate(actor.id, req, list(cameos or []), cancel.progress(request, progress))
+            result = sb.cameos.generate(actor.id, req, list(cameos or []),
+                                        cancellable(progress_adapter(progress), flag),
+                                        cancelled=lambda: flag.is_set() or gone())
         finally:
             cancel.finish(request)
         return str(result.video_path), result.to_dict()
@@ -187,8 +193,8 @@ def build(shell: Shell) -> None:
     generate_event = generate_btn.click(
         make_generate(sb, switch),
         [user, prompt, negative_prompt, seed, num_frames, width, height, steps, guidance, model, preset, cameo_pick],
-        [video, details], api_name="generate", concurrency_limit=sb.config.generation_concurrency,
-        concurrency_id="generation",
+        [video, details], api_name="generate", concurrency_id="generation",
+        concurrency_limit=security.GENERATION_WORKERS,  # they wait in the fair gate, which picks the order
     ).success(my_drafts, [user], drafts, api_name="refresh_drafts", api_visibility="private")
     cancel_btn.click(switch.cancel, None, None, cancels=[generate_event], api_visibility="private")
     generate_event.success(lambda d: (d["draft_id"], details_markdown(sb, d)), details, [draft_id, summary],

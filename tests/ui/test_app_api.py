@@ -173,3 +173,11 @@ def test_cameo_api_end_to_end(client, tmp_path):
                        api_name="/generate")
     assert client.predict(user="chloe", api_name="/cameo_delete")["deleted"] is True
     assert client.predict(user="chloe", api_name="/cameo_mine") is None
+
+
+def test_a_new_signup_can_generate_at_once(client):
+    code = client.predict(user="ana", api_name="/invite_codes")[0]["code"]
+    client.predict(code=code, handle="newbie", display_name="New Bie", api_name="/signup")
+    _, details = client.predict(user="newbie", prompt="a red circle", num_frames=5, width=32, height=32, steps=1,
+                                api_name="/generate")
+    assert details["draft_id"].startswith("d_")
