@@ -12,6 +12,7 @@ from sandbox.generation.request import MAX_SEED, GenerationRequest
 from sandbox.generation.service import cancellable
 from sandbox.models.cards import ASPECTS
 from sandbox.social.posts import REMIX_POLICIES
+from sandbox.social.text import escape
 from sandbox.ui import security
 from sandbox.ui.cameo import usable_choices as cameo_choices_for
 from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, progress_adapter, user_errors
@@ -103,9 +104,9 @@ def header_markdown(sb: Sandbox, user: str | None, model_id: str | None = None,
     """"Acting as @ana · tiny offline model · cpu" — who acts and which model/placement generates."""
     try:
         actor = acting_user(sb, user, request)
-        who = f"{actor.avatar} Acting as **@{actor.handle}** ({actor.display_name})"
+        who = f"{actor.avatar} Acting as **@{escape(actor.handle)}** ({escape(actor.display_name)})"
     except Exception as exc:  # header must always render; it says what is wrong instead
-        who = f"⚠️ {exc}"
+        who = f"⚠️ {escape(str(exc))}"
     return f"{who} &nbsp;·&nbsp; 🎬 {sb.model_status(model_id)}"
 
 

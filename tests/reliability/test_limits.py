@@ -179,10 +179,12 @@ PAYLOADS = ["![px](https://tracker.example/p.png?u=1)", "[click](http://evil.exa
 
 
 def test_user_text_never_renders_as_an_image_or_link(sb):
-    """Rendered as CommonMark, no tag links or loads anything; in the Markdown source nothing is left for a
-    GitHub-flavoured renderer (the browser's) to turn into a link by itself (bare URLs, www., e-mail)."""
+    """Feed cards, profiles, notifications and the header. Rendered as CommonMark, no tag links or loads
+    anything; in the Markdown source nothing is left for a GitHub-flavoured renderer (the browser's) to turn
+    into a link by itself (bare URLs, www., e-mail)."""
     from markdown_it import MarkdownIt
 
+    from sandbox.ui.create import header_markdown
     from sandbox.ui.feed import card_markdown
     from sandbox.ui.profile import make_show
 
@@ -194,6 +196,9 @@ def test_user_text_never_renders_as_an_image_or_link(sb):
     for payload in PAYLOADS:
         sb.posts.comment(ben.id, post, payload)  # → ana's notifications
     sources += list(make_show(sb)("ana", "", None)[:2])
+    code = sb.accounts.invite_codes(sb.identity.actor("ana", None).id)[0]["code"]
+    sb.accounts.signup(code, "pixel", PAYLOADS[0])  # a display name shown in the header and on profiles
+    sources += [header_markdown(sb, "pixel"), make_show(sb)("pixel", "", None)[0]]
     linking = [src for src in sources if any(tag in md.render(src) for tag in ("<a ", "<img"))
                or any(bare in src for bare in ("://", "www.", "@evil"))]
     record("text", "Markdown images/links/URLs from user text (feed cards, profile, notifications)",

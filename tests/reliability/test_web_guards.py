@@ -3,6 +3,7 @@ copy, queue results bound to the person, sign-in throttling, uploads that are no
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from gradio_client.exceptions import AppError
 from tests.app_server import AppServer
 from tests.reliability.report import record
 
-USERS = {"ana": "pa", "ben": "pb", "cy": "pc", "dee": "pd"}
+USERS = {"ana": "pa", "ben": "pb", "cy": "pc", "dee": "pd", "eve": "pe"}
 SMALL = {"num_frames": 5, "width": 32, "height": 32, "steps": 1}
 
 
@@ -121,20 +122,26 @@ def test_a_session_belongs_to_the_person_who_opened_it(app):
     ana.predict(user="ana", api_name="/notifications")  # binds ana's session hash
     ben_http = signed_in(app, "ben")
     fn_index = ana._infer_fn_index("/notifications", None)
+
+    def status(method: str, url: str, **kwargs) -> int:
+        """The answer's status only: a stream that was let through would never end."""
+        with ben_http.stream(method, url, **kwargs) as answer:
+            return answer.status_code
+
     attempts = {
-        "read ana's queue stream": lambda: ben_http.get("/gradio_api/queue/data",
-                                                        params={"session_hash": ana.session_hash}),
-        "join as ana's session": lambda: ben_http.post("/gradio_api/queue/join", json={
+        "read ana's queue stream": lambda: status("GET", "/gradio_api/queue/data",
+                                                  params={"session_hash": ana.session_hash}),
+        "join as ana's session": lambda: status("POST", "/gradio_api/queue/join", json={
             "data": [""], "fn_index": fn_index, "session_hash": ana.session_hash, "event_data": None,
             "trigger_id": None}),
-        "cancel in ana's session": lambda: ben_http.post("/gradio_api/cancel", json={
+        "cancel in ana's session": lambda: status("POST", "/gradio_api/cancel", json={
             "session_hash": ana.session_hash, "fn_index": fn_index, "event_id": "x"}),
-        "heartbeat ana's session": lambda: ben_http.get(f"/gradio_api/heartbeat/{ana.session_hash}"),
+        "heartbeat ana's session": lambda: status("GET", f"/gradio_api/heartbeat/{ana.session_hash}"),
     }
     ana_http = signed_in(app, "ana")
     event_id = ana_http.post("/gradio_api/call/notifications", json={"data": [""]}).json()["event_id"]
-    attempts["read ana's REST result"] = lambda: ben_http.get(f"/gradio_api/call/notifications/{event_id}")
-    reads = {name: attempt().status_code for name, attempt in attempts.items()}
+    attempts["read ana's REST result"] = lambda: status("GET", f"/gradio_api/call/notifications/{event_id}")
+    reads = {name: attempt() for name, attempt in attempts.items()}
     own = ana_http.get(f"/gradio_api/call/notifications/{event_id}")
     record("identity", "another signed-in user's session_hash / event_id (read, join, cancel, heartbeat, REST result)",
            sum(code == 403 for code in reads.values()), len(reads))
@@ -173,3 +180,22 @@ def test_refused_and_checked_uploads_are_not_kept(app, clips, tmp_path):
     kept = [p for name in (big.name, checked.name) for p in Path(app.cache).rglob(name)]
     record("files", "refused cameo upload and checked /verify upload left on the server", 2 - len(kept), 2)
     assert kept == []
+
+
+def test_a_cancelled_generation_leaves_the_fair_gate_without_running(app):
+    from gradio_client.utils import Status
+
+    first, second = client(app, "eve"), client(app, "eve")  # two sessions of one person
+    running = first.submit(user="eve", prompt="a red circle moving right", num_frames=33, width=128, height=128,
+                           steps=40, seed=1, api_name="/generate")
+    deadline = time.monotonic() + 120
+    while running.status().code != Status.PROCESSING and time.monotonic() < deadline:
+        time.sleep(0.2)
+    waiting = second.submit(user="eve", prompt="a blue square", seed=2, **SMALL, api_name="/generate")
+    time.sleep(1.5)  # it is now waiting in the gate for the one slot
+    assert not running.done(), "the first job should still be running: make it longer"
+    waiting.cancel()
+    running.result(timeout=300)
+    drafts = first.predict(user="eve", api_name="/my_drafts")
+    record("limits", "a cancelled generation waiting for its turn left without running", int(len(drafts) == 1), 1)
+    assert len(drafts) == 1, drafts
