@@ -3,7 +3,8 @@ first-come-first-served, on the embedded model through the real generation servi
 
 @heavy queues ``HEAVY_JOBS`` default-size videos; a moment later @light asks for one tiny video. Prints the
 light job's wait (arrival → its turn) under both orders, and the heavy jobs' total time for scale.
-Run: ``.venv/bin/python benchmarks/bench_fairness.py``.
+Run: ``.venv/bin/python benchmarks/bench_fairness.py`` (``SANDBOX_MODELS_DIR``: where the embedded model is,
+default ``data/models``; built there if missing).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 HEAVY_JOBS = 3
-HEAVY = {"num_frames": 33, "width": 128, "height": 128, "steps": 20}
+HEAVY = {"num_frames": 17, "width": 64, "height": 64, "steps": 16}  # the largest the embedded model makes
 LIGHT = {"num_frames": 5, "width": 32, "height": 32, "steps": 1}
 
 

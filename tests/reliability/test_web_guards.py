@@ -24,7 +24,8 @@ def app(tmp_path_factory, models_dir):
     root = tmp_path_factory.mktemp("guarded")
     cache = root / "gradio-cache"
     with AppServer(root / "data", models_dir, SANDBOX_IDENTITY="password", GRADIO_TEMP_DIR=str(cache),
-                   SANDBOX_USERS=",".join(f"{u}:{p}" for u, p in USERS.items()), SANDBOX_CAMEO_MAX_MB="1") as srv:
+                   SANDBOX_USERS=",".join(f"{u}:{p}" for u, p in USERS.items()), SANDBOX_CAMEO_MAX_MB="1",
+                   SANDBOX_COST_BUDGET="20") as srv:
         srv.cache = cache
         yield srv
 
@@ -186,8 +187,8 @@ def test_a_cancelled_generation_leaves_the_fair_gate_without_running(app):
     from gradio_client.utils import Status
 
     first, second = client(app, "eve"), client(app, "eve")  # two sessions of one person
-    running = first.submit(user="eve", prompt="a red circle moving right", num_frames=33, width=128, height=128,
-                           steps=40, seed=1, api_name="/generate")
+    running = first.submit(user="eve", prompt="a red circle moving right", num_frames=17, width=64, height=64,
+                           steps=30, seed=1, api_name="/generate")  # the embedded model's largest, slowly
     deadline = time.monotonic() + 120
     while running.status().code != Status.PROCESSING and time.monotonic() < deadline:
         time.sleep(0.2)
