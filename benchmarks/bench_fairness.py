@@ -58,7 +58,8 @@ def run(order: str) -> tuple[float, float]:
     for t in threads:
         t.start()
         time.sleep(0.05)
-    time.sleep(0.5)  # the light job arrives while the first heavy one runs
+    while sum(sb.generation.gate.load(heavy.id)[:2]) < HEAVY_JOBS:  # the whole backlog is in line (under load
+        time.sleep(0.05)                                             # checks before the gate take a while)
     threads.append(threading.Thread(target=job, args=(light, "light", LIGHT, 99)))
     threads[-1].start()
     for t in threads:
