@@ -67,6 +67,10 @@ class SandboxConfig:
 
     # --- provenance and safety ---
     rate_limit: str | None = "20/60"  # videos per seconds per user; empty: no limit
+    action_limits: str | None = "comment=10/60,like=60/60,follow=30/60,view=300/60"  # per user; empty: none
+    cost_budget: float | None = 4.0  # queued + running work per user, in default-size videos; None: no budget
+    queue_max: int = 64  # jobs waiting in Gradio's queue at once; more are refused ("the queue is full")
+    login_limits: str = "account=5/300,address=20/300"  # failed password logins before a wait
     c2pa_cert: Path | None = None  # PEM chain; default: a local CA made on first run
     c2pa_key: Path | None = None
     banned_terms_file: Path | None = None
@@ -109,6 +113,11 @@ class SandboxConfig:
             )
         if not 0 <= self.demo_posts <= 8:
             raise ValueError(f"`SANDBOX_DEMO_POSTS` must be between 0 and 8 but is {self.demo_posts}")
+        if self.cost_budget is not None and self.cost_budget <= 0:
+            raise ValueError(f"`SANDBOX_COST_BUDGET` must be above 0 (default-size videos queued and running per "
+                             f"person) but is {self.cost_budget}")
+        if self.queue_max < 1:
+            raise ValueError(f"`SANDBOX_QUEUE_MAX` must be at least 1 but is {self.queue_max}")
         if not 1 <= self.cameo_max_mb <= 500:
             raise ValueError(f"`SANDBOX_CAMEO_MAX_MB` must be between 1 and 500 but is {self.cameo_max_mb}")
         if self.identity_mode == "password" and not (self.users or self.users_file):
@@ -163,9 +172,15 @@ class SandboxConfig:
             "SANDBOX_CAMEO_MAX_MB": ("cameo_max_mb", int),
             "SANDBOX_CAMEO_KEEP_UPLOADS": ("cameo_keep_uploads", boolean),
             "SANDBOX_DEMO_POSTS": ("demo_posts", int),
+            "SANDBOX_ACTION_LIMITS": ("action_limits", str),
+            "SANDBOX_COST_BUDGET": ("cost_budget", float),
+            "SANDBOX_QUEUE_MAX": ("queue_max", int),
+            "SANDBOX_LOGIN_LIMITS": ("login_limits", str),
         }
-        if env.get("SANDBOX_RATE_LIMIT") == "":
-            kwargs["rate_limit"] = None  # explicitly empty: no limit
+        for var, name in (("SANDBOX_RATE_LIMIT", "rate_limit"), ("SANDBOX_ACTION_LIMITS", "action_limits"),
+                          ("SANDBOX_COST_BUDGET", "cost_budget")):
+            if env.get(var) == "":
+                kwargs[name] = None  # explicitly empty: no limit
         for var, (name, cast) in mapping.items():
             value = env.get(var)
             if value not in (None, ""):

@@ -13,9 +13,11 @@ from sandbox.cameo.service import CameoConfig, CameoService
 from sandbox.cameo.verification import VerificationConfig
 from sandbox.config import SandboxConfig
 from sandbox.feed.ranker import FeedRanker
-from sandbox.generation.ratelimit import RateLimiter
+from sandbox.generation.fairness import FairGate
+from sandbox.generation.ratelimit import ActionLimits, RateLimiter
 from sandbox.generation.service import GenerationService
 from sandbox.identity.auth import IdentityService
+from sandbox.identity.throttle import LoginThrottle
 from sandbox.models.cards import ModelRegistry
 from sandbox.models.loader import ModelLoader
 from sandbox.models.parallel import ParallelConfig
@@ -47,6 +49,7 @@ class Sandbox:
         self.media = MediaStore(config.media_dir)
         self.media.sweep_temp()  # a crash mid-write leaves only temp files; they never count
         self.identity = IdentityService(self.db, config)
+        self.login_throttle = LoginThrottle.parse(config.login_limits)
 
         # models
         self.registry = ModelRegistry()
@@ -69,7 +72,8 @@ class Sandbox:
             check_text=self.moderator.check, mark=self.provenance.mark,
             invisible_mark=self.provenance.marks, sign=self.provenance.sign,
             fingerprint=video_fingerprint, rate_limiter=RateLimiter.parse(config.rate_limit),
-            sound=SoundService(SoundRegistry(), config.resolved_models_dir))
+            sound=SoundService(SoundRegistry(), config.resolved_models_dir),
+            gate=FairGate(config.generation_concurrency, config.cost_budget))
         self.feed = FeedRanker(self.db, self.media)
         self.cameos = CameoService(
             self.db, self.media, MediaStore(config.private_dir), self.generation,
@@ -81,10 +85,11 @@ class Sandbox:
                                              self.cameos, self.remixes)
 
         # people: graph, accounts, posts (publish = moderation + consent + remix rules, then the ledger)
-        self.graph = SocialGraph(self.db)
+        action_limits = ActionLimits.parse(config.action_limits)  # comments, likes, follows, views per user
+        self.graph = SocialGraph(self.db, action_limits)
         self.accounts = AccountService(self.db)
         self.posts = PostService(
-            self.db, self.media, check_text=self.moderator.check,
+            self.db, self.media, action_limits, check_text=self.moderator.check,
             publish_checks=(self.cameos.check_publish, self.remixes.check_publish),
             on_published=(self.cameos.record_post_uses,), on_change=self.feed.invalidate)
         self.reports = ReportService(self.db, self.posts)

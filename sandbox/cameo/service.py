@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -212,24 +213,28 @@ class CameoService:
         return [Image.open(self.private.path(c.reference_shas["ids"][0], ".png")).convert("RGB") for c in cameos]
 
     def generate(self, actor_id: str, request: GenerationRequest, cameos: list[str] | None = None,
-                 progress: Progress = _no_progress, **conditioning) -> GenerationResult:
+                 progress: Progress = _no_progress, cancelled: Callable[[], bool] | None = None,
+                 **conditioning) -> GenerationResult:
         """Generate with up to two cameos (ids or @handles, also @handles in the prompt). Without any, this is
         plain generation. Consent is checked before the pipeline runs and again before the draft is kept."""
         with self.db.session() as s:
             chosen = self.resolve(s, actor_id, list(cameos or []), request.prompt)
             owners = {c.id: s.get(User, c.owner_id) for c in chosen}
-            instructions = [f"{owners[c.id].display_name}: {c.instructions}" for c in chosen if c.instructions]
+            instructions = [(owners[c.id].display_name, c.instructions) for c in chosen if c.instructions]
         if not chosen:
-            return self.generation.generate(actor_id, request, progress, **conditioning)
+            return self.generation.generate(actor_id, request, progress, cancelled=cancelled, **conditioning)
         spec = self.generation.loader.spec_for(request.model)
         if "r2v" not in spec.tasks:
             raise SandboxError(f"`model` {spec.label} cannot cast cameos: pick a model that takes reference images "
                                "(Wan VACE or the tiny offline model)")
-        prompt = request.prompt.strip() + (f" ({'; '.join(instructions)})" if instructions else "")
-        request = replace(request, prompt=prompt, cameo_ids=tuple(c.id for c in chosen))
+        request = replace(request, cameo_ids=tuple(c.id for c in chosen))
         allowed = frozenset(n for u in owners.values() for n in (u.display_name.casefold(), u.handle))
         conditioning.setdefault("reference_images", self.reference_images(chosen))
-        result = self.generation.generate(actor_id, request, progress, allowed_figures=allowed, **conditioning)
+        # the owners' instructions reach the pipeline only: the draft, the post and the feed keep the prompt
+        # as its author wrote it
+        result = self.generation.generate(actor_id, request, progress, allowed_figures=allowed,
+                                          private_prompt=private_instructions(instructions), cancelled=cancelled,
+                                          **conditioning)
         self.record_draft_uses(actor_id, result.draft_id, list(request.cameo_ids))
         return result
 
@@ -356,6 +361,15 @@ class CameoService:
         if shas and self.on_change is not None:
             self.on_change()
         return len(shas)
+
+
+def private_instructions(instructions: list[tuple[str, str]]) -> str:
+    """Cameo owners' instructions as the pipeline reads them, e.g. ``(Ana: always wearing a hat)``.
+
+    >>> private_instructions([("Ana", "always wearing a hat")])
+    '(Ana: always wearing a hat)'
+    """
+    return f"({'; '.join(f'{name}: {text}' for name, text in instructions)})" if instructions else ""
 
 
 def png_bytes(rgb: np.ndarray) -> bytes:

@@ -6,13 +6,15 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sandbox.errors import GenerationCancelled, ModelUnavailable, SandboxError
+from sandbox.generation.fairness import FairGate, job_cost
 from sandbox.generation.preview import PreviewSink
 from sandbox.generation.ratelimit import RateLimiter
 from sandbox.generation.request import GenerationRequest, check_inputs, resolve_defaults
@@ -119,12 +121,13 @@ class GenerationService:
                  check_text: TextCheck | None = None, mark: MarkFrames | None = None,
                  invisible_mark: InvisibleMark | None = None, sign: Signer | None = None,
                  fingerprint: Fingerprinter | None = None, rate_limiter: RateLimiter | None = None,
-                 sound: SoundService | None = None) -> None:
+                 sound: SoundService | None = None, gate: FairGate | None = None) -> None:
         """``check_text`` moderates prompts; ``mark`` burns the visible watermark into every frame;
         ``invisible_mark`` hides a code that leads back to the draft in every frame (and records which file
         carries it); ``sign`` writes Content Credentials into every MP4; ``fingerprint`` records perceptual
         hashes so Verify can find the original; ``rate_limiter`` caps generations per user; ``sound`` makes
-        the sound track (sandbox.sound.service). ``None``: that step is skipped."""
+        the sound track (sandbox.sound.service); ``gate`` admits generations in turn between users and holds
+        each user's queued + running work to a budget. ``None``: that step is skipped."""
         self.db = db
         self.media = media
         self.loader = loader
@@ -136,6 +139,7 @@ class GenerationService:
         self.fingerprint = fingerprint
         self.rate_limiter = rate_limiter
         self.sound = sound
+        self.gate = gate
         self._run_on_gpu = gpu_task(run_pipeline, duration=lambda loaded, req, *a, **k: gpu_duration(
             int(req.num_frames), int(req.steps)))
 
@@ -148,7 +152,16 @@ class GenerationService:
         check_inputs(request, spec, self.max_prompt_chars)
         if "t2v" not in spec.tasks:
             raise SandboxError(f"{spec.label} cannot generate from text; pick another `model`")
-        return resolve_defaults(request, spec), spec
+        resolved = resolve_defaults(request, spec)
+        check_inputs(resolved, spec, self.max_prompt_chars)  # a width without a height meets the card's rule too
+        return resolved, spec
+
+    @staticmethod
+    def relative_cost(request: GenerationRequest, spec: ModelSpec) -> float:
+        """A resolved request's frames × pixels × steps, in units of the card's default video."""
+        default = resolve_defaults(GenerationRequest(prompt="-", seed=0), spec)
+        cost = job_cost(request.num_frames, request.width, request.height, request.steps)
+        return cost / job_cost(default.num_frames, default.width, default.height, default.steps)
 
     def check_text(self, user_id: str, request: GenerationRequest,
                    allowed_figures: frozenset[str] = frozenset()) -> None:
@@ -161,11 +174,16 @@ class GenerationService:
         if request.sound_prompt:
             self.check_prompt("sound_prompt", request.sound_prompt, user_id, allowed_figures)
 
-    def run(self, loaded: LoadedPipeline, request: GenerationRequest, progress: Progress = _no_progress,
+    def run(self, user_id: str, loaded: LoadedPipeline, request: GenerationRequest,
+            progress: Progress = _no_progress, cancelled: Callable[[], bool] | None = None,
             **conditioning) -> np.ndarray:
-        """Only the pipeline call (on the GPU where there is one): for services that make several clips into
-        one video (storyboards) and save it themselves."""
-        return self._run_on_gpu(loaded, request, progress, **conditioning)
+        """Only the pipeline call (on the GPU where there is one), after waiting its turn in the fair gate like
+        every generation: for services that make several clips into one video (storyboards) and save it
+        themselves."""
+        turn = (self.gate.admit(user_id, self.relative_cost(request, loaded.spec), cancelled)
+                if self.gate is not None else nullcontext())
+        with turn:
+            return self._run_on_gpu(loaded, request, progress, **conditioning)
 
     def encode(self, frames: np.ndarray, fps: int, claims: dict | None = None, parent: Path | None = None,
                soundtrack: Soundtrack | None = None, components: list[Path] | None = None) -> str:
@@ -269,34 +287,43 @@ class GenerationService:
                  allowed_figures: frozenset[str] = frozenset(), parent: Path | None = None,
                  postprocess: Callable[[np.ndarray], np.ndarray] | None = None,
                  soundtrack: Callable[[np.ndarray], Soundtrack | None] | None = None,
-                 preview: PreviewSink | None = None,
-                 **conditioning) -> GenerationResult:
-        """Check, load, run, mark, encode, sign and save a draft. ``conditioning`` goes to the pipeline (VACE
-        ``reference_images``, ``video``, ``mask``); ``parent``: the video this one remixes (a C2PA ingredient);
-        ``postprocess``: frames → frames before the watermark (a remix that extends its original);
-        ``soundtrack``: final frames → the sound to use instead of making one (a remix keeping its original's).
-        ``preview``: receives a picture of where the run is heading every few steps (live preview)."""
+                 preview: PreviewSink | None = None, private_prompt: str = "",
+                 cancelled: Callable[[], bool] | None = None, **conditioning) -> GenerationResult:
+        """Check, wait for a turn, load, run, make the sound, mark, encode, sign and save a draft.
+        ``conditioning`` goes to the pipeline (VACE ``reference_images``, ``video``, ``mask``); ``parent``: the
+        video this one remixes (a C2PA ingredient); ``postprocess``: frames → frames before the watermark (a
+        remix that extends its original); ``soundtrack``: final frames → the sound to use instead of making one
+        (a remix keeping its original's); ``preview``: receives a picture of where the run is heading every few
+        steps (live preview); ``private_prompt``: added to the prompt for the pipeline only (a cameo owner's
+        instructions: never stored with the draft or shown); ``cancelled()``: the caller gave up waiting."""
         t0 = time.perf_counter()
         request, spec = self.prepare_request(request)
         self.check_text(user_id, request, allowed_figures)
+        cost = self.relative_cost(request, spec)
+        if self.gate is not None:
+            self.gate.check_budget(user_id, cost)  # before the rate limit counts it
         if self.rate_limiter is not None:
             self.rate_limiter.check(user_id)
-        progress(0.0, f"loading {spec.label}")
-        loaded = self.loader.load(spec, preset=request.preset)
-        t1 = time.perf_counter()
-        joint_audio: list = []
-        frames = self._run_on_gpu(loaded, request, progress, preview=preview, sound_out=joint_audio,
-                                  **conditioning)
-        if postprocess is not None:
-            frames = postprocess(frames)
-        t2 = time.perf_counter()
-        source = "generated"
-        track = soundtrack(frames) if soundtrack is not None and request.sound else None
-        if track is not None:
-            source = getattr(soundtrack, "source", "from the original")  # sandbox.sound.remix says which
-        elif request.sound:
-            track = self.make_sound(request, spec, len(frames), joint_audio)
-        t_sound = time.perf_counter()
+        turn = self.gate.admit(user_id, cost, cancelled) if self.gate is not None else nullcontext()
+        with turn:  # the pipeline and the sound model: the work that waits its turn
+            t_turn = time.perf_counter()
+            progress(0.0, f"loading {spec.label}")
+            loaded = self.loader.load(spec, preset=request.preset)
+            t1 = time.perf_counter()
+            pipeline_request = replace(request, prompt=f"{request.prompt} {private_prompt}".strip())
+            joint_audio: list = []
+            frames = self._run_on_gpu(loaded, pipeline_request, progress, preview=preview, sound_out=joint_audio,
+                                      **conditioning)
+            if postprocess is not None:
+                frames = postprocess(frames)
+            t2 = time.perf_counter()
+            source = "generated"
+            track = soundtrack(frames) if soundtrack is not None and request.sound else None
+            if track is not None:
+                source = getattr(soundtrack, "source", "from the original")  # sandbox.sound.remix says which
+            elif request.sound:
+                track = self.make_sound(request, spec, len(frames), joint_audio)
+            t_sound = time.perf_counter()
         claims = self.claims(user_id, request, spec)
         if track is not None:
             claims.update(sound_model=track.model, sound_model_revision=track.model_revision, sound=source,
@@ -309,8 +336,9 @@ class GenerationService:
 
             audio_fingerprint = file_fingerprint(self.media.path(sha))
         t3 = time.perf_counter()
-        timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(t2 - t1, 4),
-                   "sound_s": round(t_sound - t2, 4), "encode_s": round(t3 - t_sound, 4)}
+        timings = {"wait_s": round(t_turn - t0, 4), "load_s": round(t1 - t_turn, 4),
+                   "pipeline_s": round(t2 - t1, 4), "sound_s": round(t_sound - t2, 4),
+                   "encode_s": round(t3 - t_sound, 4)}
         try:
             progress(1.0, "saving the draft")  # the last moment a Cancel can still stop it
         except GenerationCancelled:

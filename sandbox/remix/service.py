@@ -8,6 +8,7 @@ does it show, and may this user use them?) → ``conditioning`` → generate (th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sandbox.cameo.consent import check_use
-from sandbox.cameo.service import CameoService
+from sandbox.cameo.service import CameoService, private_instructions
 from sandbox.errors import NotFound, PermissionDenied, SandboxError
 from sandbox.generation.request import GenerationRequest
 from sandbox.generation.service import GenerationResult, GenerationService, Progress, _no_progress
@@ -96,17 +97,19 @@ class RemixService:
               seed: int = -1, cameos: list[str] | None = None, steps: int | None = None,
               num_frames: int | None = None, model: str | None = None,
               progress: Progress = _no_progress, sound: bool | None = None,
-              sound_prompt: str = "") -> GenerationResult:
+              sound_prompt: str = "", cancelled: Callable[[], bool] | None = None) -> GenerationResult:
         """A draft of ``actor_id`` that remixes ``post_id``: its parent is the original. Sound
         (sandbox.sound.remix): a restyle keeps the original's, an extend continues it, unless ``sound_prompt``
         asks for a new one."""
         check_inputs(mode, keep, prompt)
         with self.db.session() as s:
             original = self.load_original(s, actor_id, post_id)
-            extra = self.cameos.resolve(s, actor_id, list(cameos or []), prompt) if mode == "recast" or cameos \
-                else []
+            # the same rule as /generate: a cameo picked or @mentioned in the prompt needs its owner's consent
+            extra = self.cameos.resolve(s, actor_id, list(cameos or []), prompt)
             cameo_rows = [s.get(Cameo, c) for c in original.cameo_ids] + extra
             owners = [s.get(User, c.owner_id) for c in cameo_rows]
+            owner_of = {c.id: u for c, u in zip(cameo_rows, owners, strict=True)}
+            instructions = [(owner_of[c.id].display_name, c.instructions) for c in extra if c.instructions]
         spec = self.generation.loader.spec_for(model)
         frames = fit_to_model(read_frames(original.path), spec)
         h, w = frames.shape[1:3]
@@ -129,6 +132,7 @@ class RemixService:
             lambda seconds: self.generation.make_sound(request, spec, round(seconds * spec.fps)))
         result = self.generation.generate(actor_id, request, progress, allowed_figures=allowed,
                                           parent=original.path, postprocess=postprocess, soundtrack=soundtrack,
+                                          private_prompt=private_instructions(instructions), cancelled=cancelled,
                                           **cond.pipeline_kwargs())
         if request.cameo_ids:
             self.cameos.record_draft_uses(actor_id, result.draft_id, list(request.cameo_ids))

@@ -6,6 +6,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from sandbox.errors import NotFound, SandboxError
+from sandbox.generation.ratelimit import ActionLimits
 from sandbox.identity.auth import normalize_handle
 from sandbox.store.db import Database, add_once
 from sandbox.store.schema import Block, Follow, Notification, User
@@ -56,10 +57,12 @@ def relation(s: Session, viewer_id: str, other_id: str) -> str:
 class SocialGraph:
     """Follow, unfollow, block, unblock. Every method takes the acting user's id (already authenticated)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, limits: ActionLimits | None = None) -> None:
         self.db = db
+        self.limits = limits or ActionLimits({})  # follows per user per window
 
     def follow(self, actor_id: str, handle: str) -> dict:
+        self.limits.check("follow", actor_id)
         with self.db.session() as s:
             target = user_by_handle(s, handle)
             if target.id == actor_id:

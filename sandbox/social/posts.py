@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from sandbox.errors import NotFound, PermissionDenied, SandboxError
+from sandbox.generation.ratelimit import ActionLimits
 from sandbox.hooks import OnChange, OnPublished, PublishCheck, TextCheck
 from sandbox.social.graph import blocked_ids
 from sandbox.social.text import clean_text
@@ -42,14 +43,17 @@ def notify(s: Session, recipient_id: str, kind: str, actor_id: str, post_id: str
 
 
 class PostService:
-    def __init__(self, db: Database, media: MediaStore, *, check_text: TextCheck | None = None,
+    def __init__(self, db: Database, media: MediaStore, limits: ActionLimits | None = None, *,
+                 check_text: TextCheck | None = None,
                  publish_checks: tuple[PublishCheck, ...] = (), on_published: tuple[OnPublished, ...] = (),
                  on_change: OnChange | None = None) -> None:
         """``check_text`` moderates captions and comments; ``publish_checks`` may refuse a publish inside its
         transaction (cameo consent, the original's remix rules); ``on_published`` records in the same
-        transaction (the cameo ledger); ``on_change`` is told when posts or engagement change (the feed)."""
+        transaction (the cameo ledger); ``on_change`` is told when posts or engagement change (the feed);
+        ``limits``: comments, likes and views per user per window."""
         self.db = db
         self.media = media
+        self.limits = limits or ActionLimits({})
         self.check_text = check_text
         self.publish_checks = tuple(publish_checks)
         self.on_published = tuple(on_published)
@@ -114,6 +118,7 @@ class PostService:
 
     def like(self, actor_id: str, post_id: str) -> dict:
         """Idempotent: liking twice counts once."""
+        self.limits.check("like", actor_id)
         with self.db.session() as s:
             post = visible_post(s, actor_id, post_id)
             if add_once(s, Like(user_id=actor_id, post_id=post.id)):
@@ -139,6 +144,7 @@ class PostService:
         text = clean_text("comment", text)
         if self.check_text is not None:
             self.check_text("comment", text, actor_id)
+        self.limits.check("comment", actor_id)
         with self.db.session() as s:
             post = visible_post(s, actor_id, post_id)
             c = Comment(user_id=actor_id, post_id=post.id, text=text)
@@ -159,12 +165,15 @@ class PostService:
     def view(self, actor_id: str, post_id: str, dwell_ms: int = 0) -> dict:
         if not 0 <= int(dwell_ms) <= MAX_DWELL_MS:
             raise SandboxError(f"`dwell_ms` must be between 0 and {MAX_DWELL_MS} but is {dwell_ms}")
+        self.limits.check("view", actor_id)
         with self.db.session() as s:
             post = visible_post(s, actor_id, post_id)
             s.add(View(user_id=actor_id, post_id=post.id, dwell_ms=int(dwell_ms)))
-            s.execute(update(Post).where(Post.id == post.id)
-                      .values(view_count=Post.view_count + 1, dwell_ms=Post.dwell_ms + int(dwell_ms)))
-            return {"post_id": post.id, "viewed": True}
+            counted = post.user_id != actor_id  # an author's own views do not make their post popular
+            if counted:
+                s.execute(update(Post).where(Post.id == post.id)
+                          .values(view_count=Post.view_count + 1, dwell_ms=Post.dwell_ms + int(dwell_ms)))
+            return {"post_id": post.id, "viewed": True, "counted": counted}
 
     def mark_seen(self, actor_id: str, post_ids: list[str]) -> int:
         """Record impressions (dwell 0) for posts that were shown: the feed does not repeat them."""

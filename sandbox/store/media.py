@@ -30,6 +30,9 @@ class MediaStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        # Called with a file's path just before it is deleted: copies made of it elsewhere (the web layer's
+        # cache of files it handed out) go with it.
+        self.before_delete: list[Callable[[Path], None]] = []
 
     def path(self, sha256: str, ext: str = ".mp4") -> Path:
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
@@ -86,7 +89,11 @@ class MediaStore:
         return self.write(ext, lambda p: p.write_bytes(data))
 
     def delete(self, sha256: str, ext: str = ".mp4") -> None:
-        self.path(sha256, ext).unlink(missing_ok=True)
+        path = self.path(sha256, ext)
+        if path.is_file():
+            for hook in self.before_delete:
+                hook(path)
+        path.unlink(missing_ok=True)
 
     def all_files(self) -> list[Path]:
         return [p for p in self.root.rglob("*") if p.is_file() and not p.name.startswith(TMP_PREFIX)]

@@ -1,4 +1,5 @@
-"""Which rows use a media file, and deleting the file once none does."""
+"""Which rows use a media file, and deleting the file once none does: the one rule for what may be shown.
+A file (and every copy of it handed out) lives only as long as a draft or a live post shows it."""
 
 from __future__ import annotations
 
@@ -9,12 +10,18 @@ from sandbox.store.media import MediaStore
 from sandbox.store.schema import Draft, Post
 
 
-def release_media(db: Database, media: MediaStore, sha: str) -> None:
-    """Delete a content-addressed file once no draft and no live post references it (two drafts or a
-    draft and a post can share one file: same bytes, same name)."""
+def media_is_live(db: Database, sha: str) -> bool:
+    """True while a draft or a live post shows the file with this content hash."""
     with db.session() as s:
         drafts = s.scalar(select(func.count()).select_from(Draft).where(Draft.media_sha256 == sha))
         posts = s.scalar(select(func.count()).select_from(Post).where(Post.media_sha256 == sha,
                                                                       Post.deleted.is_(False)))
-        if not drafts and not posts:
-            media.delete(sha)
+        return bool(drafts or posts)
+
+
+def release_media(db: Database, media: MediaStore, sha: str) -> None:
+    """Delete a content-addressed file once no draft and no live post references it (two drafts or a
+    draft and a post can share one file: same bytes, same name). The media store's ``before_delete`` hooks
+    remove the copies handed out of it."""
+    if not media_is_live(db, sha):
+        media.delete(sha)

@@ -141,12 +141,12 @@ class StoryboardService:
             end = begin + n
         return planned
 
-    def shoot(self, loaded, plan: PlannedShot, cond: RemixConditioning | None, references: list,
+    def shoot(self, actor_id: str, loaded, plan: PlannedShot, cond: RemixConditioning | None, references: list,
               progress: Progress, preview: PreviewSink | None = None) -> np.ndarray:
         kwargs = cond.pipeline_kwargs() if cond is not None else {}
         if references:
             kwargs["reference_images"] = references
-        return self.generation.run(loaded, plan.request, progress, preview=preview, **kwargs)
+        return self.generation.run(actor_id, loaded, plan.request, progress, preview=preview, **kwargs)
 
     def sign_and_save(self, actor_id: str, plans: list[PlannedShot], stitched: np.ndarray, summary: GenerationRequest,
                       spec, start: StartImage | None, timings: dict) -> GenerationResult:
@@ -236,7 +236,7 @@ class StoryboardService:
                 cond = first_frame_conditioning(start.pixels, plan.frames) if start is not None else None
             else:
                 cond = continue_conditioning(stitched, plan.frames, plan.carried)
-            frames = self.shoot(loaded, plan, cond, references, shot_progress, preview)
+            frames = self.shoot(actor_id, loaded, plan, cond, references, shot_progress, preview)
             if i == 0:
                 stitched = frames if start is None else np.concatenate([start.pixels[None], frames[1:]])
             else:
@@ -297,8 +297,8 @@ class StoryboardService:
         loaded = self.generation.loader.load(spec)
         t1 = time.perf_counter()
         cond = bridge_conditioning(head, tail, n) if (head is not None or tail is not None) else None
-        frames = self.shoot(loaded, plan, cond, self.cameos.reference_images(cameo_rows) if cameo_rows else [],
-                            progress, preview)
+        references = self.cameos.reference_images(cameo_rows) if cameo_rows else []
+        frames = self.shoot(actor_id, loaded, plan, cond, references, progress, preview)
         stitched = stitched.copy()
         stitched[begin + carried:begin + n - tail_k] = frames[carried:n - tail_k]
         timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(time.perf_counter() - t1, 4)}

@@ -13,7 +13,7 @@ import gradio as gr
 
 from sandbox.context import Sandbox
 from sandbox.errors import ModelUnavailable
-from sandbox.ui import cameo, create, feed, profile, remix, reports, social, storyboard, verify
+from sandbox.ui import cameo, create, feed, profile, remix, reports, security, social, storyboard, verify
 from sandbox.ui.shell import Shell
 
 log = logging.getLogger("sandbox.ui")
@@ -45,8 +45,9 @@ def build_demo(sb: Sandbox) -> gr.Blocks:
 def persona_switcher(sb: Sandbox, personas: list[str]) -> gr.Dropdown | gr.Textbox:
     """"Acting as" in personas mode; in password / hf mode the session decides, so the box is hidden."""
     if personas:
+        # custom values: accounts made by sign-up after launch act at once (the server checks every handle)
         return gr.Dropdown(personas, value=personas[0], label="Acting as", info="persona switcher", scale=0,
-                           min_width=180)
+                           min_width=180, allow_custom_value=True)
     user = gr.Textbox("", label="user", visible=False)
     if sb.config.identity_mode == "hf":
         gr.LoginButton(scale=0)
@@ -74,10 +75,9 @@ def prepare(sb: Sandbox) -> None:
 
 
 def launch(demo: gr.Blocks, sb: Sandbox, **overrides) -> None:
-    """Serve on the configured host and port: password sign-in when configured, only live media served."""
-    auth = sb.identity.check_password if sb.config.identity_mode == "password" else None
-    kwargs = dict(server_name=sb.config.host, server_port=sb.config.port, auth=auth,
-                  allowed_paths=[str(sb.config.media_dir.resolve())],
-                  blocked_paths=[str(sb.config.private_dir.resolve())],
-                  theme=gr.themes.Soft(), footer_links=["api", "gradio"])
-    demo.queue(default_concurrency_limit=8).launch(**{**kwargs, **overrides})
+    """Serve on the configured host and port: password sign-in when configured, only live media served, the
+    protections of :mod:`sandbox.ui.security` installed."""
+    security.protect(sb)
+    kwargs = dict(server_name=sb.config.host, server_port=sb.config.port, theme=gr.themes.Soft(),
+                  footer_links=["api", "gradio"], **security.launch_options(sb))
+    demo.queue(**security.queue_options(sb)).launch(**{**kwargs, **overrides})

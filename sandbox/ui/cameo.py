@@ -13,7 +13,8 @@ from sandbox.cameo.consent import POLICIES
 from sandbox.cameo.verification import AUDIO_CHECK_NOTE, new_challenge
 from sandbox.context import Sandbox
 from sandbox.social.text import escape
-from sandbox.ui.common import acting_user, plural, user_errors
+from sandbox.ui import security
+from sandbox.ui.common import acting_user, is_upload, plural, user_errors
 from sandbox.ui.shell import Shell
 
 POLICY_CHOICES = [("only me", "only_me"), ("people I approve", "approved"),
@@ -73,19 +74,16 @@ def make_create(sb: Sandbox):
         if not video:
             raise gr.Error("record a clip with the webcam or upload one first (3–15 s, your face only)")
         progress(0.2, desc="checking the clip")
-        result = sb.cameos.create(actor.id, video, challenge or "", delete_upload=is_upload(video))
+        try:
+            result = sb.cameos.create(actor.id, video, challenge or "", delete_upload=is_upload(video))
+        finally:
+            if is_upload(video):  # refused before the check (e.g. a cameo exists already): not kept either
+                Path(video).unlink(missing_ok=True)
         head = ("### ✅ Your cameo is ready — it is private (only you) until you share it below"
                 if result["status"] == "verified" else "### ❌ Not accepted — fix the lines marked ❌ and record again")
         return f"{head}\n{result['report']}", result
 
     return create_cameo
-
-
-def is_upload(path: str) -> bool:
-    """Only files in Gradio's upload folder are ours to delete after processing."""
-    from gradio.utils import get_upload_folder
-
-    return Path(path).resolve().is_relative_to(Path(get_upload_folder()).resolve())
 
 
 def sample_clip(kind: str = "live") -> str:
@@ -117,7 +115,7 @@ def make_panel(sb: Sandbox):
             revoked = f" · revoked: {', '.join('@' + h for h in mine['revoked'])}" if mine["revoked"] else ""
             status = (f"**Cameo `{mine['cameo_id']}`** · {'⏸️ paused' if mine['paused'] else '▶️ active'} · "
                       f"used in **{plural(len(uses), 'video')}**{revoked}")
-        refs = [(_load(p), "reference (private)") for p in (mine or {}).get("references", [])]
+        refs = security.inline_images((mine or {}).get("references", []), "reference (private)")
         gallery = [(u["video"], f"{u['kind']} by @{u['creator']} · {u['created_at']}") for u in uses]
         picks = [(f"{u['kind']} by @{u['creator']} · {u['created_at']} · {u['use_id']}", u["use_id"]) for u in uses]
         verified = bool(mine and mine["status"] == "verified")
@@ -130,12 +128,6 @@ def make_panel(sb: Sandbox):
                 gallery or None, gr.Dropdown(choices=picks, value=None))
 
     return cameo_panel
-
-
-def _load(path: str):
-    from PIL import Image
-
-    return Image.open(path).convert("RGB")  # a picture, not a path: the private folder is never served
 
 
 def make_save_settings(sb: Sandbox):
@@ -204,8 +196,8 @@ def build(shell: Shell) -> None:
             with gr.Column():
                 gr.Markdown("### My cameo")
                 status = gr.Markdown()
-                references = gr.Gallery(label="Reference crops (private, never served)", columns=3, height=140,
-                                        object_fit="contain")
+                # inline pictures, never a file URL: Gradio would copy a gallery's images into its public cache
+                references = gr.HTML(label="Reference crops (private, never served)")
                 policy = gr.Radio(POLICY_CHOICES, value="only_me", label="Who may use it")
                 approved = gr.Dropdown(shell.personas, value=[], multiselect=True, allow_custom_value=True,
                                        label="People I approve")

@@ -55,6 +55,15 @@ def acting_user(sb: Sandbox, user: str | None, request: gr.Request | None) -> Us
     return sb.identity.actor(user, session_user(request))
 
 
+def is_upload(path: str) -> bool:
+    """Only files in Gradio's upload folder are ours to delete after processing."""
+    from pathlib import Path
+
+    from gradio.utils import get_upload_folder
+
+    return Path(path).resolve().is_relative_to(Path(get_upload_folder()).resolve())
+
+
 def progress_adapter(progress: gr.Progress | None) -> Callable[[float, str], None]:
     if progress is None:
         return lambda _f, _d: None

@@ -9,10 +9,13 @@ import gradio as gr
 
 from sandbox.context import Sandbox
 from sandbox.generation.request import MAX_SEED, GenerationRequest
+from sandbox.generation.service import cancellable
 from sandbox.models.cards import ASPECTS
 from sandbox.social.posts import REMIX_POLICIES
+from sandbox.social.text import escape
+from sandbox.ui import security
 from sandbox.ui.cameo import usable_choices as cameo_choices_for
-from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, user_errors
+from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, progress_adapter, user_errors
 from sandbox.ui.shell import Shell
 
 
@@ -75,8 +78,12 @@ def make_generate(sb: Sandbox, cancel: CancelSwitch | None = None):
                                 guidance=float(guidance) if guidance is not None else None, model=model or None,
                                 preset=preset or None, sound=None if sound in (None, True) else False,
                                 sound_prompt=sound_prompt or "")
+        flag = cancel.arm(request)  # the Cancel button; while waiting for a turn, a client that left too
+        gone = security.cancel_check()
         try:
-            result = sb.cameos.generate(actor.id, req, list(cameos or []), cancel.progress(request, progress))
+            result = sb.cameos.generate(actor.id, req, list(cameos or []),
+                                        cancellable(progress_adapter(progress), flag),
+                                        cancelled=lambda: flag.is_set() or gone())
         finally:
             cancel.finish(request)
         return str(result.video_path), result.to_dict()
@@ -99,9 +106,9 @@ def header_markdown(sb: Sandbox, user: str | None, model_id: str | None = None,
     """"Acting as @ana · tiny offline model · cpu" — who acts and which model/placement generates."""
     try:
         actor = acting_user(sb, user, request)
-        who = f"{actor.avatar} Acting as **@{actor.handle}** ({actor.display_name})"
+        who = f"{actor.avatar} Acting as **@{escape(actor.handle)}** ({escape(actor.display_name)})"
     except Exception as exc:  # header must always render; it says what is wrong instead
-        who = f"⚠️ {exc}"
+        who = f"⚠️ {escape(str(exc))}"
     return f"{who} &nbsp;·&nbsp; 🎬 {sb.model_status(model_id)}"
 
 
@@ -195,8 +202,8 @@ def build(shell: Shell) -> None:
         make_generate(sb, switch),
         [user, prompt, negative_prompt, seed, num_frames, width, height, steps, guidance, model, preset, cameo_pick,
          sound, sound_prompt],
-        [video, details], api_name="generate", concurrency_limit=sb.config.generation_concurrency,
-        concurrency_id="generation",
+        [video, details], api_name="generate", concurrency_id="generation",
+        concurrency_limit=security.GENERATION_WORKERS,  # they wait in the fair gate, which picks the order
     ).success(my_drafts, [user], drafts, api_name="refresh_drafts", api_visibility="private")
     cancel_btn.click(switch.cancel, None, None, cancels=[generate_event], api_visibility="private")
     generate_event.success(lambda d: (d["draft_id"], details_markdown(sb, d)), details, [draft_id, summary],

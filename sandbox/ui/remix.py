@@ -11,6 +11,7 @@ from sandbox.remix.conditioning import MODES
 from sandbox.remix.render import lineage_figure, lineage_markdown
 from sandbox.social.posts import REMIX_POLICIES
 from sandbox.social.text import escape
+from sandbox.ui import security
 from sandbox.ui.cameo import usable_choices
 from sandbox.ui.common import acting_user, details_markdown, progress_adapter, user_errors
 from sandbox.ui.shell import Shell
@@ -32,7 +33,8 @@ def make_remix(sb: Sandbox):
         result = sb.remixes.remix(actor.id, (post_id or "").strip(), prompt or "", mode or "restyle",
                                   0.5 if keep is None else float(keep), int(seed) if seed is not None else -1,
                                   list(cameos or []), progress=progress_adapter(progress),
-                                  sound=None if sound in (None, True) else False, sound_prompt=sound_prompt or "")
+                                  sound=None if sound in (None, True) else False, sound_prompt=sound_prompt or "",
+                                  cancelled=security.cancel_check())
         return str(result.video_path), result.to_dict()
 
     return remix
@@ -129,7 +131,7 @@ def build(shell: Shell) -> RemixTab:
     user.change(lambda: (None, None, ""), None, [video, details, summary], api_visibility="private")  # not theirs
     remix_btn.click(make_remix(sb), [user, post, prompt, mode, keep, seed, cameos, sound, sound_prompt],
                     [video, details],
-                    api_name="remix", concurrency_limit=sb.config.generation_concurrency,
+                    api_name="remix", concurrency_limit=security.GENERATION_WORKERS,  # the fair gate orders
                     concurrency_id="generation").success(lambda d: details_markdown(sb, d), details, summary,
                                                          api_visibility="private")
     publish_btn.click(make_publish_remix(sb), [user, details, caption, own_policy], None,

@@ -9,6 +9,7 @@ from sandbox.context import Sandbox
 from sandbox.social.posts import REMIX_POLICIES
 from sandbox.social.text import escape
 from sandbox.storyboard.shots import parse_shots
+from sandbox.ui import security
 from sandbox.ui.cameo import usable_choices
 from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, user_errors
 from sandbox.ui.create import make_publish, with_button_busy
@@ -159,10 +160,10 @@ def build(shell: Shell) -> None:
     event = make_btn.click(make_storyboard(sb, switch, previews),
                            [user, shots, style, cameo_pick, image, image_post_id, seed, steps], [video, details],
                            api_name="storyboard",
-                           concurrency_limit=sb.config.generation_concurrency, concurrency_id="generation")
+                           concurrency_limit=security.GENERATION_WORKERS, concurrency_id="generation")
     reshoot = reshoot_btn.click(make_reshoot(sb, switch, previews), [user, draft_id, shot_no, reshoot_prompt, seed],
                                 [video, details],
-                                api_name="storyboard_reshoot", concurrency_limit=sb.config.generation_concurrency,
+                                api_name="storyboard_reshoot", concurrency_limit=security.GENERATION_WORKERS,
                                 concurrency_id="generation")
     cancel_btn.click(switch.cancel, None, None, cancels=[event, reshoot], api_visibility="private")
     for done in (event, reshoot):

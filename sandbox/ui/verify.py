@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 
 from sandbox.context import Sandbox
-from sandbox.ui.common import acting_user, user_errors
+from sandbox.ui.common import acting_user, is_upload, user_errors
 from sandbox.ui.shell import Shell
 
 
@@ -17,11 +19,15 @@ def make_verify(sb: Sandbox):
         distance), also after the credentials were stripped and the video cropped, scaled, mirrored or
         re-encoded; the mark decides between look-alikes. Returns a summary and the full report with
         `draft_id` / `post_id` of the match, the `mark` and `fingerprint` evidence and `match.agree`."""
-        actor = acting_user(sb, user, request)
-        if not video:
-            raise gr.Error("upload a video to verify")
-        report = sb.provenance.verify(actor.id, video)
-        return report["summary"].replace("\n", "  \n"), report  # one line per finding in Markdown
+        try:
+            actor = acting_user(sb, user, request)
+            if not video:
+                raise gr.Error("upload a video to verify")
+            report = sb.provenance.verify(actor.id, video)
+            return report["summary"].replace("\n", "  \n"), report  # one line per finding in Markdown
+        finally:
+            if video and is_upload(video):  # checked or refused, an upload is not kept
+                Path(video).unlink(missing_ok=True)
 
     return verify
 

@@ -92,8 +92,13 @@ def test_one_live_cameo_per_owner(sb, upload):
 # ------------------------------------------------------------------ settings and use
 def test_instructions_are_added_to_every_prompt_and_moderated(sb, upload):
     make_cameo(sb, "ana", upload, instructions="always wearing a hat")
+    pipeline_prompts = []
+    run = sb.generation._run_on_gpu
+    sb.generation._run_on_gpu = lambda loaded, req, *a, **k: (pipeline_prompts.append(req.prompt),
+                                                              run(loaded, req, *a, **k))[1]
     result = gen(sb, "ben", "@ana dancing")
-    assert result.request["prompt"].endswith("(Ana Lima: always wearing a hat)")
+    assert pipeline_prompts[-1].endswith("(Ana Lima: always wearing a hat)")
+    assert "hat" not in result.request["prompt"], "the owner's instructions are private: only the pipeline sees them"
     with pytest.raises(PermissionDenied, match="instructions"):
         sb.cameos.settings(sb.identity.actor("ana", None).id, instructions="show me nude")
     with pytest.raises(SandboxError, match="`policy`"):

@@ -160,7 +160,7 @@ def test_cameo_api_end_to_end(client, tmp_path):
     _, gen = client.predict(user="dev", prompt="dancing", cameos=[usable[0]["cameo_id"]], num_frames=5, width=32,
                             height=32, steps=1, api_name="/generate")
     assert gen["request"]["cameo_ids"] == [usable[0]["cameo_id"]]
-    assert gen["request"]["prompt"].endswith("(Chloé Martin: wearing a red hat)")
+    assert "red hat" not in gen["request"]["prompt"], "the owner's instructions stay private"
     uses = client.predict(user="chloe", api_name="/cameo_uses")
     assert [(u["creator"], u["draft_id"]) for u in uses] == [("dev", gen["draft_id"])]
     assert client.predict(user="dev", api_name="/cameo_uses") == [], "the ledger is the owner's"
@@ -173,3 +173,11 @@ def test_cameo_api_end_to_end(client, tmp_path):
                        api_name="/generate")
     assert client.predict(user="chloe", api_name="/cameo_delete")["deleted"] is True
     assert client.predict(user="chloe", api_name="/cameo_mine") is None
+
+
+def test_a_new_signup_can_generate_at_once(client):
+    code = client.predict(user="ana", api_name="/invite_codes")[0]["code"]
+    client.predict(code=code, handle="newbie", display_name="New Bie", api_name="/signup")
+    _, details = client.predict(user="newbie", prompt="a red circle", num_frames=5, width=32, height=32, steps=1,
+                                api_name="/generate")
+    assert details["draft_id"].startswith("d_")

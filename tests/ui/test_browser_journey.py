@@ -337,7 +337,7 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
     j.tab("Verify")
     page.locator("input[type=file]").last.set_input_files(str(fake))
     page.get_by_role("button", name="Verify", exact=True).click()
-    j.toast("not a video we can read")
+    expect(page.locator("[data-testid='toast-body']").filter(has_text="not a video we can read").first).to_be_visible()
     toasts = " ".join(page.locator("[data-testid='toast-body']").all_inner_texts()).lower()
     assert "ffmpeg" not in toasts and "configuration" not in toasts
 
