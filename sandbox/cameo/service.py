@@ -52,7 +52,6 @@ class CameoConfig:
     """Cameo rules (env: SANDBOX_CAMEO_KEEP_UPLOADS, SANDBOX_CAMEO_MAX_MB)."""
 
     verification: VerificationConfig = field(default_factory=VerificationConfig)
-    keep_uploads: bool = False  # keep the raw clip (private) after verification
     characters: CharacterConfig = field(default_factory=CharacterConfig)
     keep_uploads: bool = False  # keep the raw clip (private) after verification
     max_per_video: int = 2  # cameos and characters together
