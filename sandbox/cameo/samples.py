@@ -254,14 +254,14 @@ class Timeline:
 
 
 def routine(challenge: Challenge, spoken: str | None = None, stretch: float = 1.0, yaw_deg: float = 28,
-            moving_mouth: bool = True, fps: int = FPS) -> Timeline:
+            moving_mouth: bool = True, fps: int = FPS, min_seconds: float = 0.0) -> Timeline:
     """What a person does for the challenge: turn one way, then the other; blink; say the digits."""
     first = 1 if challenge.directions.startswith("left") else -1
     turn = np.concatenate([np.sin(np.linspace(0, np.pi, 10)) * first, np.sin(np.linspace(0, np.pi, 10)) * -first])
     speech = speak(spoken if spoken is not None else challenge.digits, stretch)
     lead, tail = 4, 4
     speech_frames = int(np.ceil(len(speech) / SPEECH_RATE * fps))
-    n = lead + len(turn) + 6 + speech_frames + tail
+    n = max(lead + len(turn) + 6 + speech_frames + tail, int(min_seconds * fps))
     yaw = np.zeros(n)
     yaw[lead:lead + len(turn)] = turn * yaw_deg
     eyes = np.zeros(n, bool)
@@ -320,13 +320,14 @@ def photo_motion(window: np.ndarray, n: int, how: str) -> np.ndarray:
 
 
 def write_clip(kind: str, challenge: Challenge, path: Path, look: Look = Look(), spoken: str | None = None,
-               stretch: float = 1.0, other: Look = Look("hopper")) -> Path:
+               stretch: float = 1.0, other: Look = Look("hopper"), min_seconds: float = 0.0) -> Path:
     """Write one clip of ``kind`` (see ``KINDS``) made for ``challenge``; ``spoken``: other digits to say."""
     import cv2
 
     if kind not in KINDS:
         raise ValueError(f"`kind` must be one of {KINDS} but is {kind!r}")
-    t = routine(challenge, spoken=spoken, stretch=stretch, moving_mouth=kind != "voice_over")
+    t = routine(challenge, spoken=spoken, stretch=stretch, moving_mouth=kind != "voice_over",
+                min_seconds=min_seconds)
     n = len(t.yaw)
     window, _ = scene(look)
     if kind in ("genuine", "voice_over", "wrong_digits", "no_audio"):
