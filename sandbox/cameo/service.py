@@ -114,6 +114,14 @@ class CameoService:
             s.flush()
             return {"challenge_id": row.id, "text": row.text, "expires_at": expires.isoformat(timespec="seconds")}
 
+    def pending_challenge(self, owner_id: str, challenge_id: str) -> Challenge:
+        """The owner's issued, unused, unexpired challenge (for the sample-clip button); nothing is used up."""
+        with self.db.session() as s:
+            row = s.get(CameoChallenge, (challenge_id or "").strip())
+            if row is None or row.user_id != owner_id or row.used or row.expires_at < utcnow():
+                raise SandboxError("`challenge` is not one of your open challenges: ask for a new one")
+            return Challenge.parse(row.text)
+
     def redeem_challenge(self, owner_id: str, challenge_id: str) -> Challenge:
         """The challenge this clip answers: issued to this owner, not expired, not used before (used now)."""
         challenge_id = (challenge_id or "").strip()
