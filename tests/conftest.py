@@ -110,7 +110,14 @@ class _Clips(dict):
         self.folder = folder
 
     def __missing__(self, kind: str) -> Path:
-        from sandbox.cameo.samples import CHARACTER_KINDS, SAMPLE_CHALLENGE, write_character_clip, write_clip, write_mp4
+        from sandbox.cameo.samples import (
+            CHARACTER_KINDS,
+            SAMPLE_CHALLENGE,
+            Look,
+            write_character_clip,
+            write_clip,
+            write_mp4,
+        )
         from sandbox.generation.video import read_frames
 
         path = self.folder / f"{kind}.mp4"
@@ -118,6 +125,8 @@ class _Clips(dict):
             write_mp4(read_frames(self["live"])[:10], None, path)
         elif kind in CHARACTER_KINDS:
             write_character_clip(kind, path)
+        elif kind == "mirrored_copy":  # the genuine clip's face, mirrored: a copy of someone else's cameo
+            write_clip("genuine", SAMPLE_CHALLENGE, path, look=Look(edit="mirrored"))
         else:
             write_clip(LEGACY_KINDS.get(kind, kind), SAMPLE_CHALLENGE, path)
         self[kind] = path

@@ -7,7 +7,7 @@ put into a video: before generation, before the draft is saved, and at publish.
 >>> challenge["text"]  # doctest: +SKIP
 'Turn your head left, then right; blink; then say: 4 7 1 9'
 >>> cameo = sb.cameos.create(ana.id, "me.mp4", challenge["challenge_id"])  # doctest: +SKIP
->>> rex = sb.cameos.create_character(ben.id, "rex", "dog.mp4")  # doctest: +SKIP — cast as @ben.rex
+>>> rex = sb.cameos.create_character(ben.id, "rex", "dog.mp4")  # cast as @ben.rex  # doctest: +SKIP
 >>> sb.cameos.settings(ana.id, policy="mutuals", approved=["ben"])  # doctest: +SKIP
 >>> sb.cameos.generate(ben.id, GenerationRequest(prompt="@ana surfing a wave"))  # doctest: +SKIP
 """

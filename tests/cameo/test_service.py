@@ -82,6 +82,16 @@ def test_the_same_face_cannot_become_a_second_users_cameo(sb, upload):
     assert "already belongs to @ana" in created["report"]
 
 
+def test_a_mirrored_copy_of_a_cameo_face_is_refused_as_that_users_face(sb, upload, clips):
+    """The copy performs the challenge perfectly (it passes every liveness line): the face is what is refused."""
+    make_cameo(sb, "ana", upload)
+    ben = sb.identity.actor("ben", None)
+    created = create_cameo(sb, ben.id, clips["mirrored_copy"])
+    assert created["status"] == "rejected"
+    failed = [line for line in created["report"].splitlines() if "❌" in line]
+    assert len(failed) == 1 and "unique face: this face already belongs to @ana" in failed[0], created["report"]
+
+
 def test_one_live_cameo_per_owner(sb, upload):
     make_cameo(sb, "ana", upload)
     with pytest.raises(SandboxError, match="delete it first"):
