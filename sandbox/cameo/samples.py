@@ -205,8 +205,8 @@ def posed(look: Look, yaw: int, eyes_closed: bool, mouth10: int) -> np.ndarray:
             open_eye = pts[eye]
             centre = open_eye.mean(0)
             width = np.ptp(open_eye[:, 0])
-            cheek = out[int(centre[1] + 0.7 * width), int(centre[0])].tolist()
-            hull = np.round(centre + (open_eye - centre) * 1.35).astype(np.int32)
+            cheek = out[int(centre[1] + 0.9 * width), int(centre[0])].tolist()
+            hull = np.round(centre + (open_eye - centre) * 1.6).astype(np.int32)
             cv2.fillPoly(out, [hull], cheek)
             lid = np.round(target[eye][[0, 5, 4, 3]]).astype(np.int32)
             cv2.polylines(out, [lid], False, (40, 30, 30), 1, cv2.LINE_AA)
@@ -253,7 +253,7 @@ class Timeline:
     audio: np.ndarray
 
 
-def routine(challenge: Challenge, spoken: str | None = None, stretch: float = 1.0, yaw_deg: float = 28,
+def routine(challenge: Challenge, spoken: str | None = None, stretch: float = 1.0, yaw_deg: float = 36,
             moving_mouth: bool = True, fps: int = FPS, min_seconds: float = 0.0) -> Timeline:
     """What a person does for the challenge: turn one way, then the other; blink; say the digits."""
     first = 1 if challenge.directions.startswith("left") else -1
@@ -266,7 +266,7 @@ def routine(challenge: Challenge, spoken: str | None = None, stretch: float = 1.
     yaw[lead:lead + len(turn)] = turn * yaw_deg
     eyes = np.zeros(n, bool)
     blink = lead + len(turn) + 2
-    eyes[blink:blink + 2] = True
+    eyes[blink:blink + 3] = True
     audio = np.zeros(int(n / fps * SPEECH_RATE), np.int16)
     start = (lead + len(turn) + 6) / fps
     s = int(start * SPEECH_RATE)
