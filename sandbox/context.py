@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from sandbox.cameo.characters import CharacterConfig
 from sandbox.cameo.service import CameoConfig, CameoService
 from sandbox.cameo.verification import VerificationConfig
 from sandbox.config import SandboxConfig
@@ -78,6 +79,7 @@ class Sandbox:
         self.cameos = CameoService(
             self.db, self.media, MediaStore(config.private_dir), self.generation,
             CameoConfig(VerificationConfig(max_bytes=config.cameo_max_mb * 2**20),
+                        CharacterConfig(VerificationConfig(max_seconds=10.0, max_bytes=config.cameo_max_mb * 2**20)),
                         keep_uploads=config.cameo_keep_uploads),
             check_text=self.moderator.check, on_change=self.feed.invalidate)
         self.remixes = RemixService(self.db, self.media, self.generation, self.cameos)

@@ -1,42 +1,43 @@
-"""Is this clip one live face? Each check gives its own pass/fail line; the best crops become references.
+"""Is this clip one live person answering the challenge? One pass/fail line per check; the best frames
+become references.
 
-Steps: ``read_clip`` (length, size, sampled frames) → ``detect_faces`` (OpenCV Haar cascade) →
-``check_face_count`` → ``check_face_quality`` → ``check_movement`` (the face moves) →
-``check_not_a_picture`` (it moves against its background, unlike a filmed photo) → ``pick_references``.
+Steps: ``read_clip`` (length, size, frames sampled at ``analysis_fps``, sound) → ``track_faces`` (dlib
+detector every few frames, 68 landmarks on every sampled frame) → the checks:
 
->>> report = verify_clip("me.mp4")  # doctest: +SKIP
+- ``one face``: exactly one face, big and sharp enough;
+- ``head turns``: the yaw trace (degrees, from the landmarks) goes past ``min_yaw_deg`` each way, in the
+  order the challenge asked;
+- ``blink``: the eye aspect ratio drops well below its usual value at least once;
+- ``spoken digits``: pocketsphinx, digits-only grammar, hears exactly the digits asked;
+- ``mouth moves with the voice``: mouth opening follows the sound's loudness (correlation);
+- ``same person throughout``: face descriptors of frames spread over the clip agree.
+
+A check that cannot run (no sound track, no face) fails and says why: nothing passes by default.
+
+>>> report = verify_clip("me.mp4", Challenge("left, then right", "4719"))  # doctest: +SKIP
 >>> [(c.name, c.passed) for c in report.checks]  # doctest: +SKIP
-[('length', True), ('resolution', True), ('one face', True), ('face size and sharpness', True), ...]
+[('length', True), ('resolution', True), ('one face', True), ('head turns left, then right', True), ...]
 """
 
 from __future__ import annotations
 
 import itertools
 import logging
-import secrets
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from sandbox.cameo.challenge import Challenge
+from sandbox.cameo.faces import Face, distance, eye_aspect_ratio, face_models, mouth_opening, yaw_degrees
 from sandbox.errors import SandboxError
 
 log = logging.getLogger("sandbox.cameo")
 
-AUDIO_CHECK_NOTE = ("The spoken-digits check is not active: no offline speech model is installed here, so only "
-                    "the video is checked.")
-DIRECTIONS = ("left, then right", "right, then left", "up, then down")
-
-
-def new_challenge() -> str:
-    """A random liveness challenge shown before recording."""
-    digits = " ".join(str(secrets.randbelow(10)) for _ in range(3))
-    return f"Turn your head {DIRECTIONS[secrets.randbelow(len(DIRECTIONS))]}; then say: {digits}"
-
 
 @dataclass
 class VerificationConfig:
-    """Bounds for a cameo clip (see README, "Cameo")."""
+    """Bounds for a cameo clip (see README, "Cameos")."""
 
     # --- the clip ---
     min_seconds: float = 3.0
@@ -44,15 +45,22 @@ class VerificationConfig:
     min_short_side: int = 240
     max_long_side: int = 2160
     max_bytes: int = 50 * 2**20
+    analysis_fps: float = 10.0  # frames looked at per second (a blink lasts 100–300 ms)
+    max_frames: int = 150
+    detect_every: int = 3  # run the face detector on every n-th sampled frame, landmarks on all
     # --- faces ---
-    sample_frames: int = 16
-    one_face_fraction: float = 0.6  # of sampled frames must show exactly one face
+    one_face_fraction: float = 0.8  # of detector frames must show exactly one face
+    max_many_face_frames: int = 1  # a second person in more frames than this refuses the clip
     min_face_fraction: float = 0.15  # face width / the frame's short side
     min_face_px: int = 64
     min_sharpness: float = 30.0  # variance of the Laplacian of the face crop
-    # --- liveness ---
-    min_face_travel: float = 0.15  # how far the face centre moves, in face widths
-    min_relative_motion: float = 0.35  # face motion against the background, in face widths
+    # --- the challenge ---
+    min_yaw_deg: float = 15.0  # each way
+    blink_ratio: float = 0.7  # eye aspect ratio below this share of its median = eyes closed
+    min_mouth_correlation: float = 0.4
+    min_mouth_range: float = 0.08  # mouth opening (gap / width) must vary at least this much
+    same_person_distance: float = 0.5  # max descriptor distance between sampled frames (dlib scale)
+    identity_frames: int = 6
     # --- what is kept ---
     references: int = 3
     crop_px: int = 256
@@ -63,11 +71,13 @@ class VerificationConfig:
                              f"{self.min_seconds} and {self.max_seconds}")
         if not 0 < self.one_face_fraction <= 1:
             raise ValueError(f"`one_face_fraction` must be in (0, 1] but is {self.one_face_fraction}")
-        if self.sample_frames < 4:
-            raise ValueError(f"`sample_frames` must be at least 4 (motion needs several frames) "
-                             f"but is {self.sample_frames}")
-        if not 1 <= self.references <= self.sample_frames:
-            raise ValueError(f"`references` must be between 1 and `sample_frames` but is {self.references}")
+        if not 2 <= self.analysis_fps <= 30:
+            raise ValueError(f"`analysis_fps` must be between 2 and 30 (blinks need several frames a second) "
+                             f"but is {self.analysis_fps}")
+        if not 1 <= self.references <= self.identity_frames:
+            raise ValueError(f"`references` must be between 1 and `identity_frames` but is {self.references}")
+        if not 0 < self.min_yaw_deg < 60:
+            raise ValueError(f"`min_yaw_deg` must be in (0, 60) but is {self.min_yaw_deg}")
 
 
 @dataclass
@@ -85,7 +95,9 @@ class Check:
 class VerificationReport:
     checks: list[Check] = field(default_factory=list)
     crops: list[np.ndarray] = field(default_factory=list, repr=False)  # (S, S, 3) uint8 references
-    descriptor: list[float] = field(default_factory=list, repr=False)
+    descriptor: list[float] = field(default_factory=list, repr=False)  # 128-d, mean over frames
+    mirrored: list[float] = field(default_factory=list, repr=False)  # the same face flipped left-right
+    traces: dict = field(default_factory=dict, repr=False)  # per-frame yaw, eyes, mouth, loudness (notebook)
 
     @property
     def passed(self) -> bool:
@@ -95,26 +107,33 @@ class VerificationReport:
     def reasons(self) -> list[str]:
         return [c.detail for c in self.checks if not c.passed]
 
+    def failed(self) -> set[str]:
+        return {c.name for c in self.checks if not c.passed}
+
     def to_dict(self) -> dict:
         return {"passed": self.passed, "checks": [asdict(c) for c in self.checks]}
 
     def markdown(self) -> str:
-        return "\n".join(f"- {c.line}" for c in self.checks) + f"\n- ℹ️ {AUDIO_CHECK_NOTE}"
+        return "\n".join(f"- {c.line}" for c in self.checks)
 
 
 @dataclass
 class Clip:
     frames: np.ndarray  # sampled frames, (N, H, W, 3) uint8, short side at most 360
+    times: np.ndarray  # seconds of each sampled frame
     seconds: float
     width: int
     height: int
+    audio: np.ndarray | None  # mono 16 kHz int16; None: no sound track
 
 
-# ------------------------------------------------------------------ steps
-def read_clip(path: Path, config: VerificationConfig) -> Clip:
-    """Decode ``config.sample_frames`` evenly spaced frames. Raises for files that are not a readable video."""
+# ------------------------------------------------------------------ reading
+def read_clip(path: Path, config: VerificationConfig, with_audio: bool = True) -> Clip:
+    """Decode frames at ``config.analysis_fps`` and the sound. Raises for files that are not a readable video."""
     import cv2
     import imageio_ffmpeg
+
+    from sandbox.cameo.speech import read_audio
 
     path = Path(path)
     if not path.is_file():
@@ -138,38 +157,27 @@ def read_clip(path: Path, config: VerificationConfig) -> Clip:
         reader.close()
         raise SandboxError(f"`video` is damaged: only {seconds:.1f} of its {declared:.1f} s could be decoded — "
                            "record or export it again")
-    step = max(1, total // config.sample_frames)
+    fps = float(meta.get("fps") or total / max(seconds, 1e-6))
+    step = max(1, round(fps / config.analysis_fps))
     scale = min(1.0, 360 / min(width, height))
-    frames = []
+    frames, times = [], []
     try:
         for i, buf in enumerate(reader):
-            if i % step == 0 and len(frames) < config.sample_frames:
+            if i % step == 0 and len(frames) < config.max_frames:
                 frame = np.frombuffer(buf, np.uint8).reshape(height, width, 3)
                 if scale < 1.0:
                     frame = cv2.resize(frame, (round(width * scale), round(height * scale)),
                                        interpolation=cv2.INTER_AREA)
                 frames.append(frame)
+                times.append(i / fps)
     except Exception as exc:
         raise SandboxError(f"`video` is damaged after {len(frames)} frames: record or export it again") from exc
     finally:
         reader.close()
     if not frames:
         raise SandboxError("`video` has no video frames: upload a clip of yourself")
-    return Clip(np.stack(frames), float(seconds or total / max(meta.get("fps") or 1, 1)), width, height)
-
-
-def detect_faces(frames: np.ndarray) -> list[np.ndarray]:
-    """Face boxes (x, y, w, h) per frame, from OpenCV's frontal-face Haar cascade."""
-    import cv2
-
-    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-    min_side = max(24, min(frames.shape[1:3]) // 10)
-    boxes = []
-    for frame in frames:
-        gray = cv2.equalizeHist(cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY))
-        found = cascade.detectMultiScale(gray, scaleFactor=1.1, minNeighbors=5, minSize=(min_side, min_side))
-        boxes.append(np.asarray(found, dtype=int).reshape(-1, 4))
-    return boxes
+    audio = read_audio(path) if with_audio else None
+    return Clip(np.stack(frames), np.array(times), float(seconds or total / max(fps, 1)), width, height, audio)
 
 
 def check_clip(clip: Clip, config: VerificationConfig) -> list[Check]:
@@ -185,95 +193,154 @@ def check_clip(clip: Clip, config: VerificationConfig) -> list[Check]:
     ]
 
 
-def check_face_count(boxes: list[np.ndarray], config: VerificationConfig) -> Check:
-    counts = [len(b) for b in boxes]
-    one = sum(c == 1 for c in counts)
-    many = sum(c > 1 for c in counts)
-    n = len(counts)
-    if one >= config.one_face_fraction * n:
-        return Check("one face", True, f"one face in {one} of {n} sampled frames")
+# ------------------------------------------------------------------ faces
+@dataclass
+class Track:
+    counts: list[int]  # faces found per detector frame
+    faces: list[Face | None]  # the face (landmarks) per sampled frame, None where none was near
+
+
+def track_faces(frames: np.ndarray, config: VerificationConfig) -> Track:
+    """Detect faces every ``detect_every`` frames; landmarks on every frame from the nearest detection."""
+    models = face_models()
+    detected: dict[int, list] = {i: models.detect(frames[i]) for i in range(0, len(frames), config.detect_every)}
+    faces: list[Face | None] = []
+    keys = np.array(sorted(detected))
+    for i, frame in enumerate(frames):
+        near = int(keys[np.argmin(np.abs(keys - i))])
+        boxes = detected[near]
+        faces.append(models.landmarks(frame, boxes[0]) if len(boxes) == 1 else None)
+    return Track([len(detected[k]) for k in keys], faces)
+
+
+def check_one_face(clip: Clip, track: Track, config: VerificationConfig) -> Check:
+    counts, n = track.counts, len(track.counts)
+    one, many = sum(c == 1 for c in counts), sum(c > 1 for c in counts)
+    name = "one face, big and sharp"
     if not any(counts):
-        return Check("one face", False, f"no face found in any of {n} sampled frames — face the camera in good light")
-    if many >= one:
-        return Check("one face", False, f"{max(counts)} faces in {many} of {n} sampled frames — "
-                     "only you may be in the clip")
-    return Check("one face", False, f"one face in only {one} of {n} sampled frames — keep your face in view")
-
-
-def single_face_frames(boxes: list[np.ndarray]) -> list[tuple[int, np.ndarray]]:
-    return [(i, b[0]) for i, b in enumerate(boxes) if len(b) == 1]
-
-
-def sharpness(frame: np.ndarray, box: np.ndarray) -> float:
-    import cv2
-
-    x, y, w, h = box
-    crop = cv2.cvtColor(frame[y:y + h, x:x + w], cv2.COLOR_RGB2GRAY)
-    return float(cv2.Laplacian(crop, cv2.CV_64F).var())
-
-
-def check_face_quality(clip: Clip, singles: list[tuple[int, np.ndarray]], config: VerificationConfig) -> Check:
-    if not singles:
-        return Check("face size and sharpness", False, "no single face to measure")
+        return Check(name, False, f"no face found in any of {n} frames looked at — face the camera in good light")
+    if many > config.max_many_face_frames:
+        return Check(name, False, f"{max(counts)} faces in {many} of {n} frames looked at — only you may be in "
+                     "the clip")
+    if one < config.one_face_fraction * n:
+        return Check(name, False, f"one face in only {one} of {n} frames looked at — keep your face in view")
+    singles = [(i, f) for i, f in enumerate(track.faces) if f is not None]
     scale = max(clip.width, clip.height) / max(clip.frames.shape[1:3])  # sampled frames may be downscaled
-    width_px = float(np.median([b[2] for _, b in singles])) * scale
+    width_px = float(np.median([f.width for _, f in singles])) * scale
     fraction = width_px / min(clip.width, clip.height)
-    sharp = float(np.median([sharpness(clip.frames[i], b) for i, b in singles]))
+    sharp = float(np.median([sharpness(clip.frames[i], f.box) for i, f in singles]))
     problems = []
     if fraction < config.min_face_fraction or width_px < config.min_face_px:
         problems.append(f"the face is too small ({width_px:.0f} px, {fraction:.0%} of the frame) — come closer")
     if sharp < config.min_sharpness:
         problems.append(f"the face is blurry (sharpness {sharp:.0f} < {config.min_sharpness:g}) — hold still, "
                         "add light")
-    detail = "; ".join(problems) or f"face {width_px:.0f} px ({fraction:.0%} of the frame), sharpness {sharp:.0f}"
-    return Check("face size and sharpness", not problems, detail)
+    return Check(name, not problems, "; ".join(problems) or
+                 f"one face in {one} of {n} frames, {width_px:.0f} px ({fraction:.0%} of the frame), sharpness "
+                 f"{sharp:.0f}")
 
 
-def check_movement(singles: list[tuple[int, np.ndarray]], config: VerificationConfig) -> Check:
-    if len(singles) < 2:
-        return Check("face moves", False, "too few frames with one face to see movement")
-    centres = np.array([(x + w / 2, y + h / 2) for _, (x, y, w, h) in singles], dtype=float)
-    face_w = float(np.median([b[2] for _, b in singles]))
-    travel = float(np.max(np.linalg.norm(centres - centres.mean(0), axis=1)) * 2 / face_w)
-    ok = travel >= config.min_face_travel
-    return Check("face moves", ok, f"the face moved {travel:.2f} face widths" + ("" if ok else
-                 " — turn your head as the challenge asks (a photo or a frozen frame fails here)"))
-
-
-def background_shift(a: np.ndarray, b: np.ndarray, box_a: np.ndarray, box_b: np.ndarray) -> np.ndarray:
-    """How the picture around the face moved from ``a`` to ``b`` (phase correlation, face masked out)."""
+def sharpness(frame: np.ndarray, box: tuple[int, int, int, int]) -> float:
     import cv2
 
-    def masked(frame: np.ndarray, box: np.ndarray) -> np.ndarray:
-        g = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
-        x, y, w, h = box  # mask the head and everything below it (shoulders move with the head)
-        g[max(0, y - h // 2):, max(0, x - w):x + 2 * w] = g.mean()
-        return g
-
-    window = cv2.createHanningWindow(a.shape[1::-1], cv2.CV_32F)
-    (dx, dy), _ = cv2.phaseCorrelate(masked(a, box_a), masked(b, box_b), window)
-    return np.array([dx, dy])
+    x, y, w, h = (max(0, v) for v in box)
+    crop = cv2.cvtColor(frame[y:y + h, x:x + w], cv2.COLOR_RGB2GRAY)
+    return float(cv2.Laplacian(crop, cv2.CV_64F).var()) if crop.size else 0.0
 
 
-def check_not_a_picture(clip: Clip, singles: list[tuple[int, np.ndarray]], config: VerificationConfig) -> Check:
-    """A live head moves against the room; a filmed or panned photo moves as one piece with its background."""
-    if len(singles) < 2:
-        return Check("live, not a picture", False, "too few frames with one face to tell")
-    face_w = float(np.median([b[2] for _, b in singles]))
-    # Follow the background (summed frame-to-frame shifts) and the face; a live face wanders against it.
-    background = [np.zeros(2)]
-    for (i, bi), (j, bj) in itertools.pairwise(singles):
-        background.append(background[-1] + background_shift(clip.frames[i], clip.frames[j], bi, bj))
-    centres = np.array([(x + w / 2, y + h / 2) for _, (x, y, w, h) in singles], dtype=float)
-    offsets = centres - np.array(background)
-    relative = float(np.max(np.linalg.norm(offsets - offsets.mean(0), axis=1)) * 2 / face_w)
-    ok = relative >= config.min_relative_motion
-    return Check("live, not a picture", ok, f"the face moved {relative:.2f} face widths against its background"
-                 + ("" if ok else " — it moves only with the whole picture, like a filmed photo: record yourself "
-                    "live"))
+def trace(track: Track, measure) -> np.ndarray:
+    return np.array([measure(f.points) if f is not None else np.nan for f in track.faces])
 
 
-def face_crop(frame: np.ndarray, box: np.ndarray, size: int, margin: float = 0.35) -> np.ndarray:
+def check_head_turns(track: Track, challenge: Challenge, config: VerificationConfig) -> Check:
+    """Yaw past ``min_yaw_deg`` each way, the first way first. Positive yaw is the person's own left."""
+    name = f"head turns {challenge.directions}"
+    yaw = trace(track, yaw_degrees)
+    if np.all(np.isnan(yaw)):
+        return Check(name, False, "no face to follow")
+    seen_yaw = yaw[~np.isnan(yaw)]
+    yaw = yaw - np.median(seen_yaw[: max(3, len(yaw) // 8)])  # relative to how the clip starts
+    left = np.flatnonzero(yaw >= config.min_yaw_deg)
+    right = np.flatnonzero(yaw <= -config.min_yaw_deg)
+    most_left, most_right = float(np.nanmax(yaw)), float(-np.nanmin(yaw))
+    seen = f"turned {most_left:.0f}° left and {most_right:.0f}° right"
+    if not len(left) or not len(right):
+        missing = " and ".join(w for w, idx in (("left", left), ("right", right)) if not len(idx))
+        return Check(name, False, f"{seen}: turn your head further {missing} (at least "
+                     f"{config.min_yaw_deg:g}° each way; a photo cannot turn)")
+    first = "left" if left[0] < right[0] else "right"
+    if not challenge.directions.startswith(first):
+        return Check(name, False, f"{seen}, but {first} first — the challenge asked {challenge.directions}")
+    return Check(name, True, f"{seen}, in that order")
+
+
+def check_blink(track: Track, config: VerificationConfig) -> Check:
+    ear = trace(track, eye_aspect_ratio)
+    if np.all(np.isnan(ear)):
+        return Check("blink", False, "no face to follow")
+    usual = float(np.nanmedian(ear))
+    low = float(np.nanmin(ear))
+    ok = low < config.blink_ratio * usual
+    return Check("blink", ok, f"eye openness fell to {low / usual:.0%} of usual" + (
+        "" if ok else f" — blink once (needs below {config.blink_ratio:.0%}; a photo cannot blink)"))
+
+
+def check_same_person(clip: Clip, track: Track, config: VerificationConfig) -> tuple[Check, list[np.ndarray],
+                                                                                      list[int]]:
+    """Descriptors of frames spread over the clip must all agree; returns them and their frame indices."""
+    singles = [i for i, f in enumerate(track.faces) if f is not None]
+    if not singles:
+        return Check("same person throughout", False, "no face to compare"), [], []
+    picks = sorted({singles[round(k)] for k in np.linspace(0, len(singles) - 1, config.identity_frames)})
+    models = face_models()
+    descriptors = [models.descriptor(clip.frames[i], track.faces[i]) for i in picks]
+    worst = max((distance(a, b) for a, b in itertools.combinations(descriptors, 2)), default=0.0)
+    ok = worst <= config.same_person_distance
+    return Check("same person throughout", ok, f"frames differ by at most {worst:.2f} (limit "
+                 f"{config.same_person_distance:g})" + ("" if ok else " — a different person appears in the clip")
+                 ), descriptors, picks
+
+
+# ------------------------------------------------------------------ sound
+def check_digits(clip: Clip, challenge: Challenge) -> Check:
+    from sandbox.cameo.speech import digit_recogniser, speech_fraction
+
+    name = "spoken digits"
+    if clip.audio is None:
+        return Check(name, False, "the clip has no sound track, so the spoken digits cannot be checked — "
+                     "record with your microphone on")
+    if speech_fraction(clip.audio) == 0:
+        return Check(name, False, "the sound track is silent — say the digits out loud")
+    heard = digit_recogniser()(clip.audio)
+    ok = heard == challenge.digits
+    return Check(name, ok, f"heard {' '.join(heard) or 'no digits'}" + (
+        "" if ok else f" — the challenge asked {' '.join(challenge.digits)}"))
+
+
+def check_mouth_follows_voice(clip: Clip, track: Track, config: VerificationConfig) -> tuple[Check, dict]:
+    from sandbox.cameo.speech import loudness
+
+    name = "mouth moves with the voice"
+    if clip.audio is None:
+        return Check(name, False, "the clip has no sound track to compare the mouth with"), {}
+    mouth = trace(track, mouth_opening)
+    loud = loudness(clip.audio, clip.times, 1.0 / config.analysis_fps)
+    keep = ~np.isnan(mouth)
+    if keep.sum() < 4 or loud.max() <= 0:
+        return Check(name, False, "too little face or sound to compare"), {}
+    m, a = mouth[keep], loud[keep]
+    spread = float(np.percentile(m, 95) - np.percentile(m, 5))
+    corr = float(np.corrcoef(m, a)[0, 1]) if m.std() > 0 and a.std() > 0 else 0.0
+    ok = corr >= config.min_mouth_correlation and spread >= config.min_mouth_range
+    detail = f"mouth opening follows loudness with correlation {corr:.2f}"
+    if not ok:
+        detail += (f" (needs {config.min_mouth_correlation:g}; mouth range {spread:.2f}) — the voice does not "
+                   "come from this face: say the digits yourself")
+    return Check(name, ok, detail), {"mouth": mouth.tolist(), "loudness": loud.tolist()}
+
+
+# ------------------------------------------------------------------ references
+def face_crop(frame: np.ndarray, box: tuple[int, int, int, int], size: int, margin: float = 0.35) -> np.ndarray:
     """A square crop around the face with some margin, resized to ``size``."""
     import cv2
 
@@ -285,45 +352,43 @@ def face_crop(frame: np.ndarray, box: np.ndarray, size: int, margin: float = 0.3
     return cv2.resize(frame[y0:y1, x0:x1], (size, size), interpolation=cv2.INTER_AREA)
 
 
-def face_descriptor(frame: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """A 32x32 equalised, zero-mean, unit-norm face patch: enough to notice the same face uploaded twice."""
-    import cv2
-
-    x, y, w, h = box
-    patch = cv2.equalizeHist(cv2.resize(cv2.cvtColor(frame[y:y + h, x:x + w], cv2.COLOR_RGB2GRAY), (32, 32)))
-    v = patch.astype(np.float32).ravel()
-    v -= v.mean()
-    return v / (np.linalg.norm(v) + 1e-6)
+def mirrored_descriptor(frame: np.ndarray) -> list[float]:
+    """The descriptor of the same frame flipped left-right (a mirrored copy must match it)."""
+    flipped = np.ascontiguousarray(frame[:, ::-1])
+    models = face_models()
+    faces = models.faces(flipped)
+    return models.descriptor(flipped, faces[0]).round(5).tolist() if faces else []
 
 
-def similarity(a: list[float], b: list[float]) -> float:
-    return float(np.dot(np.asarray(a, np.float32), np.asarray(b, np.float32)))
+def pick_references(clip: Clip, track: Track, descriptors: list[np.ndarray], picks: list[int],
+                    config: VerificationConfig) -> tuple[list[np.ndarray], list[float], list[float]]:
+    """The most frontal, sharpest frames (best first); the mean descriptor and the mirrored one."""
+    def score(i: int) -> float:
+        face = track.faces[i]
+        return sharpness(clip.frames[i], face.box) * face.width / (1 + abs(yaw_degrees(face.points)))
+
+    ranked = sorted(picks, key=lambda i: -score(i))[:config.references]
+    crops = [face_crop(clip.frames[i], track.faces[i].box, config.crop_px) for i in ranked]
+    mean = np.mean(descriptors, axis=0)
+    return crops, mean.round(5).tolist(), mirrored_descriptor(clip.frames[ranked[0]])
 
 
-def pick_references(clip: Clip, singles: list[tuple[int, np.ndarray]], config: VerificationConfig
-                    ) -> tuple[list[np.ndarray], list[float]]:
-    """The sharpest single-face frames, spread over the clip (best first); and the face descriptor."""
-    ranked = sorted(singles, key=lambda ib: -sharpness(clip.frames[ib[0]], ib[1]) * ib[1][2])
-    chosen = ranked[:config.references]
-    crops = [face_crop(clip.frames[i], b, config.crop_px) for i, b in chosen]
-    v = np.mean([face_descriptor(clip.frames[i], b) for i, b in chosen], axis=0)
-    return crops, (v / (np.linalg.norm(v) + 1e-6)).round(5).tolist()
-
-
-def verify_clip(path: Path, config: VerificationConfig | None = None) -> VerificationReport:
-    """Run every check on the clip at ``path``. Raises :class:`SandboxError` only for unreadable files;
-    a readable clip always gets a report, with one line per check."""
+def verify_clip(path: Path, challenge: Challenge, config: VerificationConfig | None = None) -> VerificationReport:
+    """Run every check on the clip at ``path`` against ``challenge``. Raises :class:`SandboxError` only for
+    unreadable files; a readable clip always gets a report, with one line per check."""
     config = config or VerificationConfig()
     clip = read_clip(path, config)
-    boxes = detect_faces(clip.frames)
-    singles = single_face_frames(boxes)
-    report = VerificationReport(checks=[
-        *check_clip(clip, config),
-        check_face_count(boxes, config),
-        check_face_quality(clip, singles, config),
-        check_movement(singles, config),
-        check_not_a_picture(clip, singles, config),
-    ])
+    track = track_faces(clip.frames, config)
+    report = VerificationReport(checks=[*check_clip(clip, config), check_one_face(clip, track, config)])
+    if not any(f is not None for f in track.faces):
+        report.checks.append(Check("challenge", False, "not checked: the clip needs exactly one face first"))
+        return report
+    same, descriptors, picks = check_same_person(clip, track, config)
+    mouth, sound = check_mouth_follows_voice(clip, track, config)
+    report.checks += [check_head_turns(track, challenge, config), check_blink(track, config),
+                      check_digits(clip, challenge), mouth, same]
+    report.traces = {"times": clip.times.tolist(), "yaw": trace(track, yaw_degrees).tolist(),
+                     "eyes": trace(track, eye_aspect_ratio).tolist(), **sound}
     if report.passed:
-        report.crops, report.descriptor = pick_references(clip, singles, config)
+        report.crops, report.descriptor, report.mirrored = pick_references(clip, track, descriptors, picks, config)
     return report

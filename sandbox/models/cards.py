@@ -185,9 +185,17 @@ class ModelSpec:
             raise ValueError(f"model card {path.name}: `sandbox.{exc.args[0]}` is missing") from exc
 
 
+def card_kind(path: Path) -> str:
+    """``pipeline`` (a video model this registry serves; the default) or another kind, e.g. ``analysis`` for
+    the face models the cameo check uses (model_cards/dlib-face.md), which the registry skips."""
+    s = ModelCard.load(path).data.to_dict().get("sandbox")
+    return str(s.get("kind", "pipeline")) if isinstance(s, dict) else "pipeline"
+
+
 def card_paths(cards_dir: Path = CARDS_DIR) -> list[Path]:
-    """Every model card in a folder: each ``*.md`` but the folder's README (how to add a model)."""
-    return sorted(p for p in Path(cards_dir).glob("*.md") if p.name != "README.md")
+    """Every pipeline model card in a folder: each ``*.md`` but the folder's README (how to add a model) and
+    cards of another ``sandbox.kind`` (the cameo check's face models)."""
+    return sorted(p for p in Path(cards_dir).glob("*.md") if p.name != "README.md" and card_kind(p) == "pipeline")
 
 
 def _memory_gb(card_id: str, section: dict) -> float:

@@ -224,19 +224,22 @@ class Report(Base):
 
 
 class Cameo(Base):
-    """A user's verified likeness. One live cameo per owner; rejected attempts keep their reasons.
+    """A user's verified likeness (``kind`` person: one live per owner) or a character of theirs (``kind``
+    character: a pet or an object, handle ``@owner.name``). Rejected attempts keep their reasons.
 
-    The reference crops live in the private media store (never served by URL); ``descriptor`` is a
-    face vector used to refuse a second cameo of a face that already has one."""
+    The reference crops live in the private media store (never served by URL); ``descriptor`` holds the
+    dlib face descriptor and its mirrored twin, used to refuse a cameo of a face that already has one."""
 
     __tablename__ = "cameos"
 
     id: Mapped[str] = mapped_column(String(16), primary_key=True, default=lambda: new_id("c"))
     owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="person")  # person | character
+    name: Mapped[str] = mapped_column(String(32), default="")  # a character's name: @owner.name
     status: Mapped[str] = mapped_column(String(16))  # verified | rejected | deleted
     checks: Mapped[dict] = mapped_column(JSON, default=dict)  # {"checks": [{name, passed, detail}, …]}
     reference_shas: Mapped[dict] = mapped_column(JSON, default=dict)  # {"ids": [sha256 of PNG crops]}
-    descriptor: Mapped[dict] = mapped_column(JSON, default=dict)  # {"v": [floats]}
+    descriptor: Mapped[dict] = mapped_column(JSON, default=dict)  # {"v": [128 floats], "mirrored": [...]}
     policy: Mapped[str] = mapped_column(String(16), default="only_me")  # see sandbox.cameo.consent
     instructions: Mapped[str] = mapped_column(Text, default="")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -272,4 +275,18 @@ class CameoUse(Base):
     post_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
     media_sha256: Mapped[str] = mapped_column(String(64), index=True)
     removed: Mapped[str] = mapped_column(String(64), default="")  # why it was taken down; "" = live
+    likeness: Mapped[dict] = mapped_column(JSON, default=dict)  # {"distance": 0.71} | {"face": false}
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class CameoChallenge(Base):
+    """A liveness challenge the server issued: it must come back with the clip before it expires, once."""
+
+    __tablename__ = "cameo_challenges"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True, default=lambda: new_id("ch"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)  # sandbox.cameo.challenge.Challenge.text
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    used: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,4 +1,5 @@
-"""The consent matrix: every policy × every relation to the owner, at generation and at publish.
+"""The consent matrix: every policy × every relation to the owner, at generation and at publish — for a
+person's cameo (@ana) and for a character (@ana.rex, her cat): the same rules, decided in one place.
 
 Owner @ana. Relations (set up from the persona world): @ben mutual, @chloe approved (follows ana one way),
 @dev follows ana one way, @emi stranger, @mod blocked by ana.
@@ -11,7 +12,7 @@ import pytest
 from sandbox.context import Sandbox
 from sandbox.errors import PermissionDenied
 from sandbox.generation import GenerationRequest
-from tests.cameo.conftest import make_cameo
+from tests.cameo.conftest import make_cameo, make_character
 from tests.conftest import CPU_ONLY, SMALL_VIDEO
 
 RELATIONS = {"owner": "ana", "approved": "chloe", "mutual": "ben", "follower": "dev", "stranger": "emi",
@@ -22,7 +23,8 @@ ALLOWED = {
     "mutuals": {"owner", "approved", "mutual"},
     "everyone": {"owner", "approved", "mutual", "follower", "stranger"},
 }
-CASES = [(policy, relation) for policy in ALLOWED for relation in RELATIONS]
+SUBJECTS = {"person": ("@ana", ""), "character": ("@ana.rex", "rex")}  # mention, settings `cameo`
+CASES = [(subject, policy, relation) for subject in SUBJECTS for policy in ALLOWED for relation in RELATIONS]
 
 
 @pytest.fixture(scope="module")
@@ -42,22 +44,26 @@ def world(tmp_path_factory, models_dir, clips):
         return dest
 
     make_cameo(sb, "ana", upload, policy="everyone")
+    make_character(sb, "ana", "rex", clips["pet"], policy="everyone")
     ana = users["owner"]
     sb.graph.unfollow(ana.id, "chloe")  # chloe now follows ana one way
     sb.graph.unfollow(ana.id, "emi")
-    drafts = {rel: sb.cameos.generate(u.id, GenerationRequest(prompt="@ana waving", seed=1, **SMALL_VIDEO)).draft_id
-              for rel, u in users.items()}
-    sb.cameos.settings(ana.id, approved=["chloe"])
+    drafts = {(subject, rel): sb.cameos.generate(u.id, GenerationRequest(prompt=f"{mention} waving", seed=1,
+                                                                         **SMALL_VIDEO)).draft_id
+              for subject, (mention, _) in SUBJECTS.items() for rel, u in users.items()}
+    for _, name in SUBJECTS.values():
+        sb.cameos.settings(ana.id, approved=["chloe"], cameo=name)
     sb.graph.block(ana.id, "mod")
     yield sb, users, drafts
     sb.close()
 
 
-@pytest.mark.parametrize(("policy", "relation"), CASES)
-def test_generation(world, policy, relation):
+@pytest.mark.parametrize(("subject", "policy", "relation"), CASES)
+def test_generation(world, subject, policy, relation):
     sb, users, _ = world
-    sb.cameos.settings(users["owner"].id, policy=policy)
-    request = GenerationRequest(prompt="@ana surfing", seed=2, **SMALL_VIDEO)
+    mention, name = SUBJECTS[subject]
+    sb.cameos.settings(users["owner"].id, policy=policy, cameo=name)
+    request = GenerationRequest(prompt=f"{mention} surfing", seed=2, **SMALL_VIDEO)
     if relation in ALLOWED[policy]:
         result = sb.cameos.generate(users[relation].id, request)
         assert result.request["cameo_ids"]
@@ -66,26 +72,28 @@ def test_generation(world, policy, relation):
             sb.cameos.generate(users[relation].id, request)
 
 
-@pytest.mark.parametrize(("policy", "relation"), CASES)
-def test_publish_rechecks_consent(world, policy, relation):
+@pytest.mark.parametrize(("subject", "policy", "relation"), CASES)
+def test_publish_rechecks_consent(world, subject, policy, relation):
     """The drafts were made when everyone was allowed; publishing asks again under today's policy."""
     sb, users, drafts = world
-    sb.cameos.settings(users["owner"].id, policy=policy)
+    sb.cameos.settings(users["owner"].id, policy=policy, cameo=SUBJECTS[subject][1])
     if relation in ALLOWED[policy]:
-        assert sb.posts.publish(users[relation].id, drafts[relation])["post_id"]
+        assert sb.posts.publish(users[relation].id, drafts[subject, relation])["post_id"]
     else:
         with pytest.raises(PermissionDenied, match="@ana"):
-            sb.posts.publish(users[relation].id, drafts[relation])
+            sb.posts.publish(users[relation].id, drafts[subject, relation])
 
 
+@pytest.mark.parametrize("subject", SUBJECTS)
 @pytest.mark.parametrize("relation", ["approved", "mutual", "stranger"])
-def test_pause_stops_everyone_but_the_owner(world, relation):
+def test_pause_stops_everyone_but_the_owner(world, subject, relation):
     sb, users, _ = world
     owner = users["owner"]
-    sb.cameos.settings(owner.id, policy="everyone", paused=True)
+    mention, name = SUBJECTS[subject]
+    sb.cameos.settings(owner.id, policy="everyone", paused=True, cameo=name)
     try:
         with pytest.raises(PermissionDenied, match="paused"):
-            sb.cameos.generate(users[relation].id, GenerationRequest(prompt="@ana", seed=3, **SMALL_VIDEO))
-        assert sb.cameos.generate(owner.id, GenerationRequest(prompt="@ana", seed=3, **SMALL_VIDEO)).draft_id
+            sb.cameos.generate(users[relation].id, GenerationRequest(prompt=mention, seed=3, **SMALL_VIDEO))
+        assert sb.cameos.generate(owner.id, GenerationRequest(prompt=mention, seed=3, **SMALL_VIDEO)).draft_id
     finally:
-        sb.cameos.settings(owner.id, paused=False)
+        sb.cameos.settings(owner.id, paused=False, cameo=name)

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sandbox.errors import NotFound, PermissionDenied, SandboxError
 from sandbox.generation import GenerationRequest
 from sandbox.store.schema import Cameo, CameoUse, Draft, Post
-from tests.cameo.conftest import make_cameo
+from tests.cameo.conftest import create_cameo, make_cameo
 from tests.conftest import SMALL_VIDEO
 
 
@@ -32,8 +32,7 @@ def media_files(sb) -> set[str]:
 def test_create_keeps_references_privately_and_deletes_the_upload(sb, upload):
     ana = sb.identity.actor("ana", None)
     clip = upload("live")
-    created = sb.cameos.create(ana.id, clip, challenge="Turn your head left, then right; then say: 1 2 3",
-                               delete_upload=True)
+    created = create_cameo(sb, ana.id, clip, delete_upload=True)
     assert created["status"] == "verified"
     assert not clip.exists(), "the raw upload is deleted after processing"
     mine = sb.cameos.mine(ana.id)
@@ -49,7 +48,7 @@ def test_keep_uploads_setting_retains_the_clip_privately(config, upload):
 
     sb = Sandbox(replace(config, cameo_keep_uploads=True), hardware=CPU_ONLY)
     ana = sb.identity.actor("ana", None)
-    sb.cameos.create(ana.id, upload("live"))
+    create_cameo(sb, ana.id, upload("live"))
     assert len([p for p in sb.cameos.private.all_files() if p.suffix == ".mp4"]) == 1
     sb.close()
 
@@ -57,7 +56,7 @@ def test_keep_uploads_setting_retains_the_clip_privately(config, upload):
 @pytest.mark.parametrize("kind", ["still", "two_faces"])
 def test_rejected_clip_stores_reasons_and_nothing_else(sb, upload, kind):
     ana = sb.identity.actor("ana", None)
-    created = sb.cameos.create(ana.id, upload(kind))
+    created = create_cameo(sb, ana.id, upload(kind))
     assert created["status"] == "rejected" and "❌" in created["report"]
     assert sb.cameos.private.all_files() == []
     assert sb.cameos.usable(ana.id) == []
@@ -71,22 +70,32 @@ def test_unreadable_uploads_are_refused_and_nothing_is_stored(sb, tmp_path, cont
     bad = tmp_path / "x.mp4"
     bad.write_bytes(content)
     with pytest.raises(SandboxError, match="`video`"):
-        sb.cameos.create(ana.id, bad)
+        create_cameo(sb, ana.id, bad)
     assert count(sb, Cameo) == 0 and sb.cameos.private.all_files() == []
 
 
 def test_the_same_face_cannot_become_a_second_users_cameo(sb, upload):
     make_cameo(sb, "ana", upload)
     ben = sb.identity.actor("ben", None)
-    created = sb.cameos.create(ben.id, upload("live"))
+    created = create_cameo(sb, ben.id, upload("live"))
     assert created["status"] == "rejected"
     assert "already belongs to @ana" in created["report"]
+
+
+def test_a_mirrored_copy_of_a_cameo_face_is_refused_as_that_users_face(sb, upload, clips):
+    """The copy performs the challenge perfectly (it passes every liveness line): the face is what is refused."""
+    make_cameo(sb, "ana", upload)
+    ben = sb.identity.actor("ben", None)
+    created = create_cameo(sb, ben.id, clips["mirrored_copy"])
+    assert created["status"] == "rejected"
+    failed = [line for line in created["report"].splitlines() if "❌" in line]
+    assert len(failed) == 1 and "unique face: this face already belongs to @ana" in failed[0], created["report"]
 
 
 def test_one_live_cameo_per_owner(sb, upload):
     make_cameo(sb, "ana", upload)
     with pytest.raises(SandboxError, match="delete it first"):
-        sb.cameos.create(sb.identity.actor("ana", None).id, upload("live"))
+        create_cameo(sb, sb.identity.actor("ana", None).id, upload("live"))
 
 
 # ------------------------------------------------------------------ settings and use
@@ -118,11 +127,11 @@ def test_mentions_and_limits(sb, upload):
         gen(sb, "chloe", "@ana and @ben")
     with pytest.raises(NotFound, match="no cameo 'c_nope'"):
         gen(sb, "chloe", "a dance", cameos=["c_nope"])
-    sb.cameos.config.duplicate_similarity = 2.0  # the sample face is the only face we have: allow copies here
+    sb.cameos.config.unique_face_distance = 0.0  # one sample face for three owners: allow even exact copies here
     make_cameo(sb, "chloe", upload)
     make_cameo(sb, "dev", upload)
     assert len(gen(sb, "ben", "@ana meets @chloe").request["cameo_ids"]) == 2
-    with pytest.raises(SandboxError, match="at most 2 cameos per video but got 3"):
+    with pytest.raises(SandboxError, match="at most 2 cameos or characters per video but got 3"):
         gen(sb, "ben", "@ana and @dev", cameos=["@chloe"])
 
 
@@ -244,4 +253,48 @@ def test_delete_cameo_removes_every_use_and_the_references(sb_any, upload):
     assert sb.cameos.usable(ben.id) == []
     with pytest.raises(NotFound, match="no verified cameo"):
         gen(sb, "ben")
-    assert sb.cameos.create(ana.id, upload("live"))["status"] == "verified", "a new cameo can be recorded"
+    assert create_cameo(sb, ana.id, upload("live"))["status"] == "verified", "a new cameo can be recorded"
+
+
+# ------------------------------------------------------------------ the challenge travels with the clip
+def test_a_challenge_is_single_use_personal_and_expires(sb, upload):
+    from datetime import timedelta
+
+    from sandbox.store.schema import CameoChallenge
+
+    ana, ben = sb.identity.actor("ana", None), sb.identity.actor("ben", None)
+    with pytest.raises(SandboxError, match="`challenge` is missing"):
+        sb.cameos.create(ana.id, upload("live"), "")
+    issued = sb.cameos.issue_challenge(ana.id)
+    with pytest.raises(SandboxError, match="not issued to you"):
+        sb.cameos.create(ben.id, upload("live"), issued["challenge_id"])
+    first = sb.cameos.create(ana.id, upload("still"), issued["challenge_id"])
+    assert first["status"] == "rejected"
+    with pytest.raises(SandboxError, match="already used"):
+        sb.cameos.create(ana.id, upload("live"), issued["challenge_id"])
+    late = sb.cameos.issue_challenge(ana.id)
+    with sb.db.session() as s:
+        row = s.get(CameoChallenge, late["challenge_id"])
+        row.expires_at -= timedelta(hours=1)
+    with pytest.raises(SandboxError, match="expired"):
+        sb.cameos.create(ana.id, upload("live"), late["challenge_id"])
+
+
+def test_a_clip_answering_another_challenge_is_rejected(sb, upload):
+    """The pre-made clip says 4 7 1 9; a random challenge asks for other digits (a replay)."""
+    ana = sb.identity.actor("ana", None)
+    issued = sb.cameos.issue_challenge(ana.id)
+    created = sb.cameos.create(ana.id, upload("live"), issued["challenge_id"])
+    assert created["status"] == "rejected"
+    assert "❌ spoken digits" in created["report"]
+
+
+# ------------------------------------------------------------------ likeness carried
+def test_each_use_records_how_much_of_the_face_the_video_carries(sb, upload):
+    make_cameo(sb, "ana", upload)
+    gen(sb, "ben", "@ana waving")
+    (use,) = sb.cameos.uses(sb.identity.actor("ana", None).id)
+    assert use["likeness"].startswith(("no face found", "face distance")), use["likeness"]
+    with sb.db.session() as s:
+        measured = s.scalar(select(CameoUse.likeness))
+    assert measured.get("face") in (True, False)

@@ -100,7 +100,14 @@ def test_file_serving_is_limited_to_live_media(tmp_path, models_dir, clips):
         assert status_of(media_url) == 200
         from gradio_client import handle_file
 
-        client.predict(user="ana", video=handle_file(str(clips["live"])), challenge="", api_name="/cameo_create")
+        from sandbox.cameo.challenge import Challenge
+        from sandbox.cameo.samples import write_sample_clip
+
+        challenge = client.predict(user="ana", api_name="/cameo_challenge")
+        clip = write_sample_clip(Challenge.parse(challenge["text"]), tmp_path / "me.mp4")
+        created = client.predict(user="ana", video=handle_file(str(clip)), challenge=challenge["challenge_id"],
+                                 api_name="/cameo_create")
+        assert created[1]["status"] == "verified", created[0]
         private = sorted((tmp_path / "files" / "private").rglob("*.png"))
         assert private, "cameo references are kept privately"
         client.predict(user="ana", post_id=post["post_id"], api_name="/delete_post")
@@ -135,7 +142,7 @@ def test_hostile_uploads_are_refused_and_nothing_is_deleted_or_stored(sb, tmp_pa
     refused = 0
     for path in cases.values():
         try:
-            sb.cameos.create(ana.id, path)
+            sb.cameos.create(ana.id, path, sb.cameos.issue_challenge(ana.id)["challenge_id"])
         except SandboxError:
             refused += 1
         try:

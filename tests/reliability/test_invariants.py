@@ -18,6 +18,7 @@ from sandbox.errors import SandboxError
 from sandbox.generation import GenerationRequest
 from sandbox.social.graph import blocked_ids
 from sandbox.store.schema import Cameo, CameoAccess, Draft, Post
+from tests.cameo.conftest import create_cameo
 from tests.conftest import CPU_ONLY, SMALL_VIDEO
 from tests.reliability.report import record
 
@@ -42,7 +43,7 @@ class SandboxMachine(RuleBasedStateMachine):
         self.ids = {h: self.sb.identity.actor(h, None).id for h in PEOPLE}
         upload = self.root / "clip.mp4"
         shutil.copyfile(self.clip, upload)
-        assert self.sb.cameos.create(self.ids["ana"], upload)["status"] == "verified"
+        assert create_cameo(self.sb, self.ids["ana"], upload)["status"] == "verified"
 
     def teardown(self):
         if hasattr(self, "sb"):

@@ -145,12 +145,14 @@ def test_cameo_api_end_to_end(client, tmp_path):
     """Create a cameo from a clip, share it, cast it, see the use, take it down — all through the API."""
     from gradio_client import handle_file
 
+    from sandbox.cameo.challenge import Challenge
     from sandbox.cameo.samples import write_sample_clip
 
-    clip = write_sample_clip("live", tmp_path / "me.mp4")
-    report, details = client.predict(user="chloe", video=handle_file(str(clip)), challenge="",
+    challenge = client.predict(user="chloe", api_name="/cameo_challenge")
+    clip = write_sample_clip(Challenge.parse(challenge["text"]), tmp_path / "me.mp4")
+    report, details = client.predict(user="chloe", video=handle_file(str(clip)), challenge=challenge["challenge_id"],
                                      api_name="/cameo_create")
-    assert details["status"] == "verified" and "✅ one face" in report
+    assert details["status"] == "verified" and "✅ spoken digits" in report, report
     assert client.predict(user="dev", api_name="/cameo_usable") == []
     mine = client.predict(user="chloe", policy="approved", approved=["dev"], instructions="wearing a red hat",
                           paused=False, api_name="/cameo_settings")

@@ -1,0 +1,22 @@
+"""The cameo attack table `make test` prints at the end (rows filled by tests/cameo/test_attacks.py)."""
+
+from __future__ import annotations
+
+import threading
+
+from sandbox.cameo import attacks
+
+_rows: dict[str, list[int]] = {}
+_lock = threading.Lock()
+
+
+def record(name: str, good: bool) -> None:
+    """``good``: the attack was refused, or (for the genuine row) the genuine clip passed."""
+    with _lock:
+        row = _rows.setdefault(name, [0, 0])
+        row[0] += int(good)
+        row[1] += 1
+
+
+def table() -> str:
+    return attacks.table(_rows)
