@@ -33,7 +33,7 @@ def test_generate_writes_a_browser_playable_mp4_and_a_draft(sb):
         assert draft.user_id == ana.id and draft.seed == 3
         assert draft.model_id == "sandbox-local/micro-wan-vace" and draft.model_revision == "local"
         assert draft.request["num_frames"] == 9
-    assert set(result.timings) == {"wait_s", "load_s", "pipeline_s", "encode_s", "total_s"}
+    assert set(result.timings) == {"wait_s", "load_s", "pipeline_s", "sound_s", "encode_s", "total_s"}
 
 
 def test_same_seed_same_frames_different_seed_different_frames(sb):
