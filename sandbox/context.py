@@ -85,6 +85,8 @@ class Sandbox:
         self.remixes = RemixService(self.db, self.media, self.generation, self.cameos)
         self.storyboards = StoryboardService(self.db, self.media, MediaStore(config.private_dir), self.generation,
                                              self.cameos, self.remixes)
+        # a take-down deletes a media file after its rows: the storyboard working copies no draft names go too
+        self.media.before_delete.append(self.storyboards.release_orphaned_working_copies)
 
         # people: graph, accounts, posts (publish = moderation + consent + remix rules, then the ledger)
         action_limits = ActionLimits.parse(config.action_limits)  # comments, likes, follows, views per user

@@ -13,6 +13,7 @@ import numpy as np
 from sqlalchemy import select
 
 from sandbox.errors import SandboxError
+from sandbox.provenance.audio_fingerprint import AudioLookup
 from sandbox.provenance.credentials import ContentCredentials
 from sandbox.provenance.fingerprint import (
     AMBIGUITY_BITS,
@@ -24,6 +25,7 @@ from sandbox.provenance.fingerprint import (
 )
 from sandbox.provenance.mark import CODE_BITS, MarkConfig, MarkReading, embed_mark, read_mark
 from sandbox.provenance.watermark import WatermarkConfig, apply_watermark
+from sandbox.sound.media import has_audio
 from sandbox.store.db import Database
 from sandbox.store.schema import Draft, Fingerprint, Mark, Post, User
 
@@ -81,8 +83,10 @@ class ProvenanceService:
     context) and answers "is this video real, and whose is it?" (``verify``)."""
 
     def __init__(self, db: Database, credentials: ContentCredentials,
-                 watermark: WatermarkConfig | None = None, mark: MarkConfig | None = None) -> None:
+                 watermark: WatermarkConfig | None = None, mark: MarkConfig | None = None,
+                 audio: AudioLookup | None = None) -> None:
         self.db = db
+        self.audio = audio or AudioLookup(db)  # "was this sound made here?" for audio files and silent matches
         self.credentials = credentials
         self.watermark = watermark or WatermarkConfig()
         self.marks = MarkTable(db, mark)
@@ -112,15 +116,24 @@ class ProvenanceService:
                                f"but is {path.stat().st_size // 2**20} MB")
         report = self.credentials.read(path)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        sound = has_audio(path)
         try:
             frames = read_frames(path)
         except Exception as exc:
-            if not report.has_manifest:
+            if not report.has_manifest and not sound:
                 # the decoder's own words (ffmpeg's build configuration and all) go to the log, not to people
                 log.warning("verify: %s is not a readable video: %s", path.name, exc)
-                raise SandboxError("this is not a video we can read — upload an MP4 or WebM file") from None
+                raise SandboxError("this is not a video or sound file we can read — upload an MP4, WebM, "
+                                   "M4A or WAV file") from None
             frames = None
         match, evidence = self.trace(viewer_id, frames, digest)
+        evidence["audio"] = None
+        if sound and (match is None or match["ambiguous"]):  # the picture found nothing: the sound may
+            evidence["audio"] = self.audio.find(viewer_id, path)
+            heard = evidence["audio"]
+            if heard and not heard["ambiguous"]:
+                match = {**heard, "by": "sound", "exact": False, "unknown_mark": False, "distance_bits": None,
+                         "agree": None}
         summary = self.summary(report, match, evidence)
         return {"summary": summary, "credentials": asdict(report), "match": match, **evidence,
                 "draft_id": (match or {}).get("draft_id"), "post_id": (match or {}).get("post_id")}
@@ -244,6 +257,10 @@ class ProvenanceService:
                          f"frame ({closeness}; match at ≤ {MATCH_BITS:g})"
                          + (f", {fp['runner_up_bits']:g} for the next one" if fp["runner_up_bits"] is not None else "")
                          + ".")
+        heard = evidence.get("audio")
+        if heard:
+            lines.append(f"🔊 Audio fingerprint: {heard['votes']} landmarks agree with a video made here"
+                         + (" — but with several, so it names none." if heard["ambiguous"] else "."))
         if match and match.get("agree") is not None:
             lines.append("🤝 Mark and fingerprint agree." if match["agree"] else
                          "⚖️ Mark and fingerprint point to different videos that look alike: the mark decides.")
@@ -257,7 +274,9 @@ class ProvenanceService:
             how = {"file": "the very same file",
                    "mark": f"invisible mark, in {mark['frames_carrying']} of {mark['frames_read']} frames"
                    if mark else "invisible mark",
-                   "fingerprint": f"fingerprint, {match['distance_bits']:g} of {BITS} bits apart"}[match["by"]]
+                   "fingerprint": f"fingerprint, {match['distance_bits']:g} of {BITS} bits apart"
+                   if match["by"] == "fingerprint" else "",
+                   "sound": f"audio fingerprint, {match.get('votes')} landmarks agree"}[match["by"]]
             lines.append(f"🔎 Matches {where} by @{match['creator']} ({how}).")
         else:
             lines.append("🔎 No matching video was made in this sandbox.")

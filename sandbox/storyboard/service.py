@@ -18,11 +18,13 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from sqlalchemy import select
 
 from sandbox.cameo.consent import check_use
 from sandbox.cameo.service import CameoService
@@ -83,6 +85,8 @@ class StoryboardService:
         self.generation = generation
         self.cameos = cameos
         self.remixes = remixes
+        self._in_flight: set[str] = set()  # working copies written whose draft is not saved yet
+        self._in_flight_lock = threading.Lock()
 
     def limits(self, model: str | None = None) -> StoryboardLimits:
         return StoryboardLimits.for_card(self.generation.loader.spec_for(model))
@@ -153,27 +157,45 @@ class StoryboardService:
         """Working copy, then one draft: watermark, MP4, C2PA with a ``componentOf`` ingredient per shot."""
         t0 = time.perf_counter()
         working = self.private.put_bytes(npz_bytes(stitched), WORKING_COPY)
-        shots = [p.record(i + 1) for i, p in enumerate(plans)]
-        request = replace(summary, num_frames=len(stitched),  # the whole video's (each shot's are in `shots`)
-                          storyboard={**summary.storyboard, "shots": shots, "working_copy": working})
-        claims = self.generation.claims(actor_id, request, spec)
-        claims["shots"] = [{k: v for k, v in s.items() if k != "prompt"} for s in shots]  # hashes, not words
-        with tempfile.TemporaryDirectory(prefix="sandbox-shots-") as folder:
-            tmp = Path(folder)
-            components = [self.shot_clip(actor_id, stitched, p, i + 1, spec, tmp) for i, p in enumerate(plans)]
-            sha, frames = self.generation.finish(stitched, claims, spec.fps, start.parent if start else None,
-                                                 components=components)
-        fingerprint = self.generation.fingerprint(frames) if self.generation.fingerprint else None
-        timings["encode_s"] = round(time.perf_counter() - t0, 4)
+        with self._in_flight_lock:
+            self._in_flight.add(working)
         try:
-            draft_id = self.generation.save_draft(actor_id, request, spec, sha, timings, fingerprint)
-        except Exception:
-            self.private.delete(working, WORKING_COPY)
-            raise
+            shots = [p.record(i + 1) for i, p in enumerate(plans)]
+            request = replace(summary, num_frames=len(stitched),  # the whole video's (each shot's are in `shots`)
+                              storyboard={**summary.storyboard, "shots": shots, "working_copy": working})
+            claims = self.generation.claims(actor_id, request, spec)
+            claims["shots"] = [{k: v for k, v in s.items() if k != "prompt"} for s in shots]  # hashes, not words
+            with tempfile.TemporaryDirectory(prefix="sandbox-shots-") as folder:
+                tmp = Path(folder)
+                components = [self.shot_clip(actor_id, stitched, p, i + 1, spec, tmp) for i, p in enumerate(plans)]
+                sha, frames = self.generation.finish(stitched, claims, spec.fps, start.parent if start else None,
+                                                     components=components)
+            fingerprint = self.generation.fingerprint(frames) if self.generation.fingerprint else None
+            timings["encode_s"] = round(time.perf_counter() - t0, 4)
+            try:
+                draft_id = self.generation.save_draft(actor_id, request, spec, sha, timings, fingerprint)
+            except Exception:
+                self.private.delete(working, WORKING_COPY)
+                raise
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard(working)
         if request.cameo_ids:
             self.cameos.record_draft_uses(actor_id, draft_id, list(request.cameo_ids))
         return GenerationResult(draft_id, self.media.path(sha), int(request.seed), spec.repo_id, spec.revision,
                                 request.to_dict(), timings)
+
+    def release_orphaned_working_copies(self, _deleted: Path | None = None) -> int:
+        """A storyboard's private working copy lives only as long as a draft names it. Called when any media
+        file is deleted (every take-down ends there, after the rows are gone): removes the copies no draft
+        names any more, except those of storyboards still being saved. Returns how many were removed."""
+        named = named_working_copies(self.db)
+        with self._in_flight_lock:
+            keep = named | self._in_flight
+            orphans = [p.stem for p in self.private.root.rglob(f"*{WORKING_COPY}") if p.stem not in keep]
+            for sha in orphans:
+                self.private.delete(sha, WORKING_COPY)
+        return len(orphans)
 
     def shot_clip(self, actor_id: str, stitched: np.ndarray, plan: PlannedShot, index: int, spec,
                   folder: Path) -> Path:
@@ -334,6 +356,14 @@ def owner_instructions(cameos: list[Cameo], owners: list[User]) -> list[str]:
 def scaled(progress: Progress, index: int, count: int) -> Progress:
     """Progress of shot ``index`` of ``count`` as a part of the whole storyboard's progress."""
     return lambda fraction, desc: progress((index + fraction) / count, f"shot {index + 1}/{count}: {desc}")
+
+
+def named_working_copies(db: Database) -> set[str]:
+    """The working copies that some storyboard draft still names."""
+    with db.session() as s:
+        requests = s.scalars(select(Draft.request)).all()
+    return {r["storyboard"]["working_copy"] for r in requests
+            if r and r.get("storyboard") and r["storyboard"].get("working_copy")}
 
 
 def npz_bytes(frames: np.ndarray) -> bytes:

@@ -40,7 +40,7 @@ def build(shell: Shell) -> None:
                     "**invisible mark** hidden in every frame and by the video's **fingerprint**, also after the "
                     "credentials were stripped and the video cropped, scaled, mirrored or re-encoded.")
         with gr.Row():
-            video = gr.File(label="Video", file_types=["video"], type="filepath")
+            video = gr.File(label="Video or sound", file_types=["video", "audio"], type="filepath")
             with gr.Column():
                 summary = gr.Markdown()
                 report = gr.JSON(label="Full report", open=False)

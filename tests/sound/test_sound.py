@@ -106,6 +106,9 @@ def test_an_audio_only_copy_traces_back_to_its_post(micro, tmp_path):
         match = lookup.find(ben.id, tmp_path / f"copy{suffix}")
         assert match is not None and not match["ambiguous"] and match["creator"] == "ana", (suffix, match)
         assert match["post_id"] == post_id
+    report = sb.provenance.verify(ben.id, tmp_path / "copy.m4a")  # what the Verify tab and /verify answer
+    assert report["post_id"] == post_id and report["match"]["by"] == "sound"
+    assert "Audio fingerprint" in report["summary"] and "by @ana (audio fingerprint" in report["summary"]
     other = synthesize(Scene("white", "triangle", "up", "green"), seconds=1.125)
     mux_audio(result.video_path, Soundtrack(other, SAMPLE_RATE, "x", "x"), tmp_path / "other.mp4")
     assert lookup.find(ben.id, tmp_path / "other.mp4") is None
