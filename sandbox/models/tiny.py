@@ -12,9 +12,9 @@ code path as every Hub model.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
+
+from sandbox.models.folders import write_folder
 
 # The tiny text encoder has 64 embeddings: these words, three specials, and room to spare.
 WORDS: tuple[str, ...] = (
@@ -82,17 +82,12 @@ def save_tiny_lora(pipe, target: Path, seed: int = SEED) -> None:
 def build(target: Path, seed: int = SEED) -> Path:
     """Build and ``save_pretrained`` the tiny model (and its preset LoRA) into ``target``, atomically."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
-    try:
+
+    def write(tmp: Path) -> None:
         build_tiny_pipeline(seed).save_pretrained(tmp)
         save_tiny_lora(build_tiny_pipeline(seed), tmp / LORA_DIR, seed)
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+
+    return write_folder(target, write)
 
 
 def is_built(target: Path) -> bool:

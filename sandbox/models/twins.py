@@ -19,11 +19,10 @@ frames to keep more than one latent pixel).
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 from sandbox.models.arch import RealArch
+from sandbox.models.folders import write_folder
 
 TEXT_DIM = 32  # the twins' text encoders' width
 VOCAB = 64  # the word-level tokenizer of sandbox.models.tiny fits in 64 embeddings
@@ -138,17 +137,7 @@ def build_twin_pipeline(card: str, seed: int = 0):
 
 def build(card: str, target: Path, seed: int = 0) -> Path:
     """Build and ``save_pretrained`` the twin of ``card`` into ``target``, atomically."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".twin-", dir=target.parent))
-    try:
-        build_twin_pipeline(card, seed).save_pretrained(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    return write_folder(target, lambda tmp: build_twin_pipeline(card, seed).save_pretrained(tmp))
 
 
 def is_built(target: Path) -> bool:

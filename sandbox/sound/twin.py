@@ -9,9 +9,9 @@ exercised with no download. It makes noise, not music.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
+
+from sandbox.models.folders import write_folder
 
 # stabilityai/stable-audio-open-1.0's component configs (the parts that set sizes)
 REAL: dict[str, dict] = {
@@ -59,17 +59,7 @@ def build_twin(seed: int = 0):
 
 
 def build(target: Path, seed: int = 0) -> Path:
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
-    try:
-        build_twin(seed).save_pretrained(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        tmp.rename(target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    return write_folder(target, lambda tmp: build_twin(seed).save_pretrained(tmp))
 
 
 def is_built(target: Path) -> bool:
