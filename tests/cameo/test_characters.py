@@ -68,10 +68,14 @@ def test_characters_and_people_share_a_scene_up_to_two(sb, clips, upload):
 def test_a_characters_uses_are_ledgered_and_taken_down_like_a_cameos(sb, clips):
     make_character(sb, "ben", "rex", clips["pet"], instructions="always wearing a red collar")
     ben, chloe = sb.identity.actor("ben", None), sb.identity.actor("chloe", None)
+    pipeline_prompts = []
+    run = sb.generation._run_on_gpu
+    sb.generation._run_on_gpu = lambda loaded, req, *a, **k: (pipeline_prompts.append(req.prompt),
+                                                              run(loaded, req, *a, **k))[1]
     draft = sb.cameos.generate(chloe.id, GenerationRequest(prompt="@ben.rex on a skateboard", seed=1,
                                                            **SMALL_VIDEO))
-    assert draft.request["prompt"].endswith("(Ben Okafor's rex: always wearing a red collar)") or \
-        "always wearing a red collar" in draft.request["prompt"]
+    assert pipeline_prompts[-1].endswith("(Ben Okafor's rex: always wearing a red collar)")
+    assert "collar" not in draft.request["prompt"], "the owner's instructions are private, as for a person's cameo"
     sb.posts.publish(chloe.id, draft.draft_id)
     uses = sb.cameos.uses(ben.id)
     assert {(u["kind"], u["cameo"]) for u in uses} == {("draft", "ben.rex"), ("post", "ben.rex")}
