@@ -123,8 +123,8 @@ class ProvenanceService:
             if not report.has_manifest and not sound:
                 # the decoder's own words (ffmpeg's build configuration and all) go to the log, not to people
                 log.warning("verify: %s is not a readable video: %s", path.name, exc)
-                raise SandboxError("this is not a video or sound file we can read — upload an MP4, WebM, "
-                                   "M4A or WAV file") from None
+                raise SandboxError("this is not a video we can read — upload an MP4 or WebM video, or an M4A "
+                                   "or WAV sound file") from None
             frames = None
         match, evidence = self.trace(viewer_id, frames, digest)
         evidence["audio"] = None
