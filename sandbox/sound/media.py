@@ -9,6 +9,9 @@ encoded as AAC (48 kHz stereo, what every browser plays) — an MP4 with sound i
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +53,9 @@ class Soundtrack:
         return Soundtrack(samples, self.sample_rate, self.model, self.model_revision, self.prompt)
 
 
+LOW_DISK_BYTES = 1 << 20  # below this much free space a failed mux is a full disk
+
+
 def mux_audio(video: Path, track: Soundtrack, out: Path) -> None:
     """Write ``out``: ``video``'s H.264 stream (copied, not re-encoded) + ``track`` as AAC, faststart."""
     import av
@@ -57,6 +63,19 @@ def mux_audio(video: Path, track: Soundtrack, out: Path) -> None:
     samples = np.clip(np.asarray(track.samples, np.float32), -1.0, 1.0)
     if samples.shape[0] == 1:
         samples = np.concatenate([samples, samples])
+    try:
+        _mux(video, samples, track.sample_rate, out)
+    except av.error.FFmpegError as exc:
+        # the picture could not be written whole (ffmpeg leaves a truncated file on a full disk) or read back:
+        # said as an OSError, so the media store reports it plainly like every other failed write
+        if shutil.disk_usage(Path(out).parent).free < LOW_DISK_BYTES:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from exc
+        raise OSError(errno.EIO, f"could not add the sound track ({exc.strerror or exc})") from exc
+
+
+def _mux(video: Path, samples: np.ndarray, sample_rate: int, out: Path) -> None:
+    import av
+
     with av.open(str(video)) as src, av.open(str(out), "w", format="mp4",
                                               options={"movflags": "+faststart"}) as dst:
         v_in = src.streams.video[0]
@@ -69,7 +88,7 @@ def mux_audio(video: Path, track: Soundtrack, out: Path) -> None:
             packet.stream = v_out
             dst.mux(packet)
         frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(samples), format="fltp", layout="stereo")
-        frame.sample_rate = track.sample_rate
+        frame.sample_rate = sample_rate
         frame.pts = 0
         resampler = av.AudioResampler(format="fltp", layout="stereo", rate=STORED_RATE)
         for resampled in [*resampler.resample(frame), *resampler.resample(None)]:
