@@ -16,15 +16,16 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import select
 
+from sandbox.cameo.faces import SAME_PERSON_DISTANCE
 from sandbox.errors import SandboxError
 from sandbox.store.schema import Cameo
 
 MAX_IMAGE_BYTES = 20 * 2**20
 MAX_IMAGE_PIXELS = 40_000_000  # a decompression bomb is refused before it is decoded
-# A face this close to a cameo's counts as that cameo. Looser than the duplicate-cameo rule (0.9): asking for
-# consent that was not needed costs less than letting someone's face through without it. The sample portrait's
-# frames score 0.86–0.97 against its own cameo (mirrored 0.93–0.96).
-FACE_MATCH = 0.8
+# A face this close to a cameo's (dlib descriptor distance) counts as that cameo: dlib's own "same person"
+# threshold, the one the cameo check uses (sandbox.cameo.faces.SAME_PERSON_DISTANCE; edited copies of a face
+# measured 0.03–0.23, different people 0.68–0.72).
+FACE_MATCH = SAME_PERSON_DISTANCE
 
 
 @dataclass
@@ -76,24 +77,20 @@ def load_image(image: Path | str | np.ndarray, size: tuple[int, int]) -> StartIm
     return StartImage(fit(original, size), original=original)
 
 
-def face_descriptors(image: np.ndarray) -> list[list[float]]:
-    """Descriptors of every face found in ``image`` — the cameo module's detector and descriptor — each face
-    also seen mirrored: a flipped photo of someone is still them."""
-    from sandbox.cameo.verification import detect_faces, face_descriptor
+def face_descriptors(image: np.ndarray) -> list[np.ndarray]:
+    """Descriptors of every face found in ``image`` — the cameo check's own dlib models (sandbox.cameo.faces),
+    upsampled once so that small faces count too."""
+    from sandbox.cameo.faces import face_models
 
-    image = np.ascontiguousarray(image)
-    mirrored = np.ascontiguousarray(image[:, ::-1])
-    width = image.shape[1]
-    out = []
-    for x, y, w, h in detect_faces(image[None])[0]:
-        out.append(face_descriptor(image, np.array([x, y, w, h])).tolist())
-        out.append(face_descriptor(mirrored, np.array([width - x - w, y, w, h])).tolist())
-    return out
+    models = face_models()
+    rgb = np.ascontiguousarray(image)
+    return [models.descriptor(rgb, face) for face in models.faces(rgb, upsample=1)]
 
 
 def cameos_in_image(s, image: StartImage | np.ndarray, threshold: float = FACE_MATCH) -> list[Cameo]:
-    """Verified cameos whose face is in the image: using it is using them."""
-    from sandbox.cameo.verification import similarity
+    """Verified cameos whose face is in the image (as it is or mirrored: a flipped photo of someone is still
+    them): using it is using them."""
+    from sandbox.cameo.faces import distance
 
     pixels = image.original if isinstance(image, StartImage) else image
     if pixels is None:
@@ -101,6 +98,6 @@ def cameos_in_image(s, image: StartImage | np.ndarray, threshold: float = FACE_M
     found = face_descriptors(pixels)
     if not found:
         return []
-    cameos = s.scalars(select(Cameo).where(Cameo.status == "verified")).all()
-    return [c for c in cameos if (c.descriptor or {}).get("v")
-            and max(similarity(f, c.descriptor["v"]) for f in found) >= threshold]
+    cameos = s.scalars(select(Cameo).where(Cameo.status == "verified", Cameo.kind == "person")).all()
+    return [c for c in cameos if any(
+        distance(f, c.descriptor[k]) < threshold for f in found for k in ("v", "mirrored") if c.descriptor.get(k))]
