@@ -19,7 +19,8 @@ from tests.reliability.report import record
 
 # A valid value for each kind of parameter, so that only the identity check can refuse.
 FILLER = {"prompt": "a red circle", "post_id": "p_x", "draft_id": "d_x", "handle": "ben", "text": "hi",
-          "use_id": "cu_x", "report_id": 1, "code": "x", "video": None, "approved": []}
+          "use_id": "cu_x", "report_id": 1, "code": "x", "video": None, "approved": [], "challenge": "",
+          "challenge_id": "", "name": "rex"}
 
 
 @pytest.fixture(scope="module")
