@@ -25,7 +25,7 @@ def app(tmp_path_factory, models_dir):
     cache = root / "gradio-cache"
     with AppServer(root / "data", models_dir, SANDBOX_IDENTITY="password", GRADIO_TEMP_DIR=str(cache),
                    SANDBOX_USERS=",".join(f"{u}:{p}" for u, p in USERS.items()), SANDBOX_CAMEO_MAX_MB="1",
-                   SANDBOX_COST_BUDGET="20") as srv:
+                   SANDBOX_COST_BUDGET="100") as srv:  # room for the long job below
         srv.cache = cache
         yield srv
 
@@ -64,10 +64,16 @@ def served(http: httpx.Client, urls: set[str]) -> set[str]:
     return {u for u in urls if http.get(u).status_code == 200}
 
 
-def test_every_url_handed_out_stops_answering_after_a_take_down(app, clips):
+def test_every_url_handed_out_stops_answering_after_a_take_down(app, tmp_path):
+    from sandbox.cameo.challenge import Challenge
+    from sandbox.cameo.samples import write_sample_clip
+
     ana, ben = client(app, "ana"), client(app, "ben")
     ana_http, ben_http = signed_in(app, "ana"), signed_in(app, "ben")
-    ana.predict(user="ana", video=handle_file(str(clips["live"])), challenge="", api_name="/cameo_create")
+    challenge = ana.predict(user="ana", api_name="/cameo_challenge")  # a clip made for ana's own challenge
+    clip = write_sample_clip(Challenge.parse(challenge["text"]), tmp_path / "ana.mp4")
+    ana.predict(user="ana", video=handle_file(str(clip)), challenge=challenge["challenge_id"],
+                api_name="/cameo_create")
     ana.predict(user="ana", policy="everyone", approved=[], instructions="", paused=False, api_name="/cameo_settings")
     ana.predict(user="ana", handle="ben", api_name="/follow")
     ben.predict(user="ben", handle="ana", api_name="/follow")
@@ -188,12 +194,12 @@ def test_a_cancelled_generation_leaves_the_fair_gate_without_running(app):
 
     first, second = client(app, "eve"), client(app, "eve")  # two sessions of one person
     running = first.submit(user="eve", prompt="a red circle moving right", num_frames=17, width=64, height=64,
-                           steps=30, seed=1, api_name="/generate")  # the embedded model's largest, slowly
+                           steps=100, seed=1, api_name="/generate")  # the embedded model's largest, slowly
     deadline = time.monotonic() + 120
-    while running.status().code != Status.PROCESSING and time.monotonic() < deadline:
+    while running.status().code not in (Status.PROCESSING, Status.PROGRESS) and time.monotonic() < deadline:
         time.sleep(0.2)
     waiting = second.submit(user="eve", prompt="a blue square", seed=2, **SMALL, api_name="/generate")
-    time.sleep(1.5)  # it is now waiting in the gate for the one slot
+    time.sleep(0.5)  # it is now waiting in the gate for the one slot
     assert not running.done(), "the first job should still be running: make it longer"
     waiting.cancel()
     running.result(timeout=300)
