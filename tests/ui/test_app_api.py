@@ -31,7 +31,7 @@ def test_api_lists_personas_and_defaults(client):
     api = client.view_api(return_format="dict", print_info=False)
     params = {p["parameter_name"]: p for p in api["named_endpoints"]["/generate"]["parameters"]}
     assert list(params) == ["user", "prompt", "negative_prompt", "seed", "num_frames", "width", "height", "steps",
-                            "guidance", "model", "preset", "cameos"]
+                            "guidance", "model", "preset", "cameos", "sound", "sound_prompt"]
     assert "ana" in str(params["user"]["type"]) and "ben" in str(params["user"]["type"])
     assert all(p["parameter_has_default"] for name, p in params.items() if name != "prompt")
     assert "/my_drafts" in api["named_endpoints"]
