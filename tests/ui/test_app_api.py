@@ -53,7 +53,7 @@ def test_keyword_parameters_and_acting_as_a_persona(client):
     ({"prompt": "x", "num_frames": 14}, r"4k\+1"),
     ({"prompt": "x", "width": 70}, "divisible by 16"),
     ({"prompt": "x", "model": "wan2.1-vace-1.3b"}, "hf download Wan-AI/Wan2.1-VACE-1.3B-diffusers"),
-    ({"prompt": "x", "user": "mallory"}, "mallory is not in the list of choices"),
+    ({"prompt": "x", "user": "mallory"}, "`user` must be one of the personas .* but is 'mallory'"),
 ])
 def test_bad_input_is_a_clear_error_and_the_app_keeps_serving(client, kwargs, message):
     from gradio_client.exceptions import AppError
