@@ -131,9 +131,7 @@ class AudioLookup:
         return self._index
 
     def find(self, viewer_id: str, path: Path) -> dict | None:
-        from sqlalchemy import select
-
-        from sandbox.store.schema import Draft, Post, User
+        from sandbox.store.references import origin_of
 
         ranked = self.index().rank(file_fingerprint(path))
         if not ranked or ranked[0][0] < MIN_VOTES:
@@ -143,13 +141,5 @@ class AudioLookup:
             return {"votes": votes, "ambiguous": True, "creator": None, "post_id": None, "draft_id": None,
                     "private_draft": False}
         with self.db.session() as s:
-            post = s.execute(select(Post, User.handle).join(User, User.id == Post.user_id)
-                             .where(Post.media_sha256 == sha, Post.deleted.is_(False))).first()
-            draft = s.execute(select(Draft, User.handle).join(User, User.id == Draft.user_id)
-                              .where(Draft.media_sha256 == sha).order_by(Draft.created_at)).first()
-            if post is None and draft is None:
-                return None
-            return {"votes": votes, "ambiguous": False, "creator": (post or draft)[1],
-                    "post_id": post[0].id if post else None,
-                    "draft_id": draft[0].id if draft and draft[0].user_id == viewer_id else None,
-                    "private_draft": post is None and draft is not None and draft[0].user_id != viewer_id}
+            origin = origin_of(s, sha, viewer_id)
+        return None if origin is None else {"votes": votes, "ambiguous": False, **origin}

@@ -27,7 +27,8 @@ from sandbox.provenance.mark import CODE_BITS, MarkConfig, MarkReading, embed_ma
 from sandbox.provenance.watermark import WatermarkConfig, apply_watermark
 from sandbox.sound.media import has_audio
 from sandbox.store.db import Database
-from sandbox.store.schema import Draft, Fingerprint, Mark, Post, User
+from sandbox.store.references import origin_of
+from sandbox.store.schema import Fingerprint, Mark
 
 log = logging.getLogger("sandbox.provenance")
 MAX_VERIFY_BYTES = 200 * 2**20
@@ -189,10 +190,10 @@ class ProvenanceService:
             else:
                 origin, by = None, None
             if found["fingerprint"] and found["fingerprint"]["close"]:
-                found["fingerprint"]["origin"] = self._origin(s, best.media_sha256, viewer_id)
+                found["fingerprint"]["origin"] = origin_of(s, best.media_sha256, viewer_id)
                 if mark_sha:
                     found["agree"] = best.media_sha256 == mark_sha
-            result = self._origin(s, origin, viewer_id) if origin else None
+            result = origin_of(s, origin, viewer_id) if origin else None
         evidence = {"mark": found["mark"], "fingerprint": found["fingerprint"]}
         if result is None and by is None and found["fingerprint"] and found["fingerprint"]["close"]:
             return {**found, "by": "fingerprint", "ambiguous": True, "creator": None, "post_id": None,
@@ -210,19 +211,6 @@ class ProvenanceService:
         if reading is None:
             return None
         return {**reading.to_dict(), "found": reading.code is not None, "known": media_sha256 is not None}
-
-    @staticmethod
-    def _origin(s, sha: str, viewer_id: str) -> dict | None:
-        """The post (or draft) whose file is ``sha``, as the viewer may see it."""
-        post = s.execute(select(Post, User.handle).join(User, User.id == Post.user_id)
-                         .where(Post.media_sha256 == sha, Post.deleted.is_(False))).first()
-        draft = s.execute(select(Draft, User.handle).join(User, User.id == Draft.user_id)
-                          .where(Draft.media_sha256 == sha).order_by(Draft.created_at)).first()
-        if post is None and draft is None:
-            return None
-        return {"creator": (post or draft)[1], "post_id": post[0].id if post else None,
-                "draft_id": draft[0].id if draft and draft[0].user_id == viewer_id else None,
-                "private_draft": post is None and draft is not None and draft[0].user_id != viewer_id}
 
     @staticmethod
     def summary(report, match: dict | None, evidence: dict | None = None) -> str:
