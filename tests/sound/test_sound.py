@@ -128,3 +128,21 @@ def test_remix_restyle_keeps_the_sound_and_extend_continues_it(micro):
     assert extend.to_dict()["sound"]["source"] == "continued from the original"
     seconds = read_audio(extend.video_path)[0].shape[1] / STORED_RATE
     assert abs(seconds - probe(extend.video_path)["frames"] / 8) <= 1 / 8
+
+
+def test_an_audio_copy_of_a_taken_down_post_leads_nowhere(micro, tmp_path):
+    """Attack: keep the sound of a video, wait for its take-down, then ask Verify where it came from. The
+    removed post (and its draft) must not be named, by picture, mark or sound."""
+    sb, ana = micro
+    result = sb.generation.generate(ana.id, GenerationRequest(prompt="a green triangle moving up on a white "
+                                                                     "background", seed=9))
+    post_id = sb.posts.publish(ana.id, result.draft_id, "soon gone")["post_id"]
+    copy = tmp_path / "kept.mp4"
+    copy.write_bytes(result.video_path.read_bytes())
+    ben = sb.identity.actor("ben", None)
+    assert sb.provenance.verify(ben.id, copy)["post_id"] == post_id  # before: found
+    sb.posts.delete(ana.id, post_id)
+    report = sb.provenance.verify(ben.id, copy)
+    assert report["post_id"] is None and report["draft_id"] is None
+    assert report["match"] is None or report["match"]["creator"] is None  # (the file's own credentials still
+    assert "No matching video was made in this sandbox" in report["summary"]  # say what they say)
