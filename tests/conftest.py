@@ -9,6 +9,8 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach the Hub
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+if os.environ.get("PYTEST_XDIST_WORKER"):  # one worker process per core: one math thread each, not one per core
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 
@@ -164,6 +166,29 @@ def upload(clips, tmp_path):
 
 
 # ---------------------------------------------------------------- reliability report
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Rows the test recorded for the printed tables ride in its report (to the xdist controller, if any)."""
+    from tests.tables import PROPERTY, drain
+
+    outcome = yield
+    rows = drain()
+    if rows:
+        outcome.get_result().user_properties.append((PROPERTY, rows))
+
+
+def pytest_runtest_logreport(report):
+    from tests.cameo import attack_report
+    from tests.reliability import report as reliability
+    from tests.tables import PROPERTY
+
+    merge = {"reliability": reliability.merge, "attacks": attack_report.merge}
+    for name, rows in report.user_properties:
+        if name == PROPERTY:
+            for table, key, good, tried in rows:
+                merge[table](tuple(key) if isinstance(key, list) else key, good, tried)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     from tests.cameo import attack_report
     from tests.reliability.report import table
