@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole suite, in SANDBOX_TEST_WORKERS processes (default: one per core, at most 2; 1 runs it in this
-# process). Tests spread one by one; a file sharing a module fixture (an app server, a browser) stays on one worker
-# (--dist loadgroup, groups set in tests/conftest.py), so that fixture is built once.
+# process). Whole files go to one worker (--dist loadfile): a module fixture (an app server, a browser, a cluster)
+# is built once. (--dist loadfile would spread the rest finer, but xdist 3.8 cannot set groups under pytest 9.2.)
 # Exit code 5 (no test collected) is a failure with a clear message.
 set -u
 cd "$(dirname "$0")/.."
 workers="${SANDBOX_TEST_WORKERS:-$(( $(nproc) < 2 ? $(nproc) : 2 ))}"
 if [ "$workers" -gt 1 ]; then
-  .venv/bin/python -m pytest -n "$workers" --dist loadgroup "$@"
+  .venv/bin/python -m pytest -n "$workers" --dist loadfile "$@"
 else
   .venv/bin/python -m pytest "$@"
 fi

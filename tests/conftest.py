@@ -165,17 +165,6 @@ def upload(clips, tmp_path):
     return copy
 
 
-# ---------------------------------------------------------------- parallel runs (pytest-xdist)
-def pytest_collection_modifyitems(config, items):
-    """Under ``--dist loadgroup`` tests spread one by one over the workers, except a module that shares a module
-    or class fixture (an app server, a browser, a Ray cluster): its tests stay together, so it is built once."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        defs = info.name2fixturedefs.values() if info is not None else ()
-        if any(d.scope in ("module", "class", "package") for chain in defs for d in chain):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-
-
 # ---------------------------------------------------------------- reliability report
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import gradio as gr
 
 from sandbox.context import Sandbox
-from sandbox.errors import SandboxError
+from sandbox.errors import GenerationCancelled, SandboxError
 from sandbox.store.schema import User
 
 log = logging.getLogger("sandbox.ui")
@@ -23,6 +23,8 @@ def user_errors(fn: Callable) -> Callable:
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except GenerationCancelled as exc:  # the person asked for it: say so, not "Error"
+            raise gr.Error(str(exc), title="Cancelled", duration=6, print_exception=False) from exc
         except SandboxError as exc:
             raise gr.Error(str(exc), print_exception=False) from exc
         except gr.Error:

@@ -267,7 +267,10 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
     page.get_by_role("button", name="Generate", exact=True).click()
     page.wait_for_timeout(1000)
     page.get_by_role("button", name="Cancel", exact=True).click()
-    j.toast("Cancelled: the generation stops")
+    toasts = page.locator("[data-testid='toast-body']")  # the notice, then the run's own "Cancelled" line
+    expect(toasts.filter(has_text="Cancelled: the generation stops").first).to_be_visible(timeout=LONG)
+    expect(toasts.filter(has_text=re.compile(r"cancelled at denoising step \d+/100: nothing was saved")).first
+           ).to_be_visible(timeout=LONG)
     page.wait_for_timeout(3000)
     assert len(client.predict(user="ben", api_name="/my_drafts")) == drafts_before, "a cancelled run saved a draft"
     for label, value in (("Steps", "4"), ("Frames", "9"), ("Width", "32"), ("Height", "32")):
