@@ -200,16 +200,35 @@ def posed(look: Look, yaw: int, eyes_closed: bool, mouth10: int) -> np.ndarray:
     out = piecewise_affine(window, src, dst)
     if mouth10 > 0:
         cv2.fillPoly(out, [np.round(target[60:68]).astype(np.int32)], (60, 25, 30))
-    if eyes_closed:  # lids shut: skin over the eye (coloured from the cheek below it), lashes along the lid
-        for eye in (slice(36, 42), slice(42, 48)):
-            open_eye = pts[eye]
-            centre = open_eye.mean(0)
-            width = np.ptp(open_eye[:, 0])
-            cheek = out[int(centre[1] + 0.9 * width), int(centre[0])].tolist()
-            hull = np.round(centre + (open_eye - centre) * 1.6).astype(np.int32)
-            cv2.fillPoly(out, [hull], cheek)
-            lid = np.round(target[eye][[0, 5, 4, 3]]).astype(np.int32)
-            cv2.polylines(out, [lid], False, (40, 30, 30), 1, cv2.LINE_AA)
+    if eyes_closed:
+        out = shut_eyes(out, posed_points(pts, yaw, False, 0), target)
+    return out
+
+
+def shut_eyes(image: np.ndarray, open_points: np.ndarray, closed_points: np.ndarray) -> np.ndarray:
+    """Paint closed lids over the warped eyes: skin (coloured from the cheek below the eye) blended in with a
+    soft edge, and a lash line along the closed lid as thick as real lashes look at this size.
+
+    A hard-edged flat patch with a 1 px line read to dlib as an *open* eye outline behind glasses (eye aspect
+    ratio 73–160% of open on the Hopper portrait); soft skin plus a lash line of ~12% of the eye's width reads
+    as closed (measured: 33 of 36 sizes × lights × poses below 60% of open, astronaut and Hopper).
+    """
+    import cv2
+
+    out = image.copy()
+    for eye in (slice(36, 42), slice(42, 48)):
+        opened = open_points[eye]
+        centre, width = opened.mean(0), float(np.ptp(opened[:, 0]))
+        cheek = np.asarray(out[int(centre[1] + 0.9 * width), int(centre[0])], np.float32)
+        mask = np.zeros(out.shape[:2], np.uint8)
+        cv2.fillPoly(mask, [np.round(centre + (opened - centre) * (1.3, 1.6)).astype(np.int32)], 255)
+        soft = cv2.GaussianBlur(mask, (0, 0), max(0.5, 0.08 * width)).astype(np.float32)[..., None] / 255
+        soft = np.clip(soft * 1.5, 0, 1)  # fully skin inside, fading out over about a tenth of the eye
+        out = (out * (1 - soft) + cheek * soft).astype(np.uint8)
+        closed = closed_points[eye]
+        lid = closed[[0, 5, 4, 3]] * 0.85 + closed[[0, 1, 2, 3]] * 0.15
+        cv2.polylines(out, [np.round(lid * 4).astype(np.int32)], False, (40, 30, 30),
+                      max(1, round(0.12 * width)), cv2.LINE_AA, shift=2)
     return out
 
 

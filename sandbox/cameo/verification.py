@@ -8,7 +8,7 @@ detector every few frames, 68 landmarks on every sampled frame) → the checks:
 - ``head turns``: the yaw trace (degrees, from the landmarks) goes past ``min_yaw_deg`` each way, in the
   order the challenge asked;
 - ``blink``: the eye aspect ratio drops well below its usual value at least once;
-- ``spoken digits``: pocketsphinx, digits-only grammar, hears exactly the digits asked;
+- ``spoken digits``: pocketsphinx, a grammar of exactly as many digits as asked, hears the digits asked;
 - ``mouth moves with the voice``: mouth opening follows the sound's loudness (correlation);
 - ``same person throughout``: face descriptors of frames spread over the clip agree.
 
@@ -311,7 +311,7 @@ def check_digits(clip: Clip, challenge: Challenge) -> Check:
                      "record with your microphone on")
     if speech_fraction(clip.audio) == 0:
         return Check(name, False, "the sound track is silent — say the digits out loud")
-    heard = digit_recogniser()(clip.audio)
+    heard = digit_recogniser()(clip.audio, len(challenge.digits))  # exactly as many as asked
     ok = heard == challenge.digits
     return Check(name, ok, f"heard {' '.join(heard) or 'no digits'}" + (
         "" if ok else f" — the challenge asked {' '.join(challenge.digits)}"))
