@@ -13,6 +13,7 @@ given as wall time and as the process's CPU time (the machine may be shared).
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import statistics
 import sys
@@ -95,6 +96,10 @@ def main() -> None:
     print("| measure | value |\n|---|---|")
     for k, v in rows.items():
         print(f"| {k} | {v} |")
+    results = Path(__file__).resolve().parent / "results"
+    results.mkdir(exist_ok=True)
+    with open(results / "sound.csv", "w", newline="") as f:
+        csv.writer(f).writerows([("measure", "value"), *rows.items()])
 
 
 if __name__ == "__main__":
