@@ -246,6 +246,15 @@ class GenerationService:
         return {"model": track.model, "model_revision": track.model_revision, "seconds": round(track.seconds, 4),
                 "sample_rate": track.sample_rate, "stored_sample_rate": 48000, "source": source}
 
+    @staticmethod
+    def sound_claims(track: Soundtrack | None, source: str = "generated") -> dict:
+        """What the Content Credentials say about a video's sound: the model that made it, how (``source``)
+        and a hash of its prompt; nothing for a silent video."""
+        if track is None:
+            return {}
+        return {"sound_model": track.model, "sound_model_revision": track.model_revision, "sound": source,
+                "sound_prompt_sha256": hashlib.sha256((track.prompt or "").encode()).hexdigest()}
+
     def claims(self, user_id: str, request: GenerationRequest, spec: ModelSpec) -> dict:
         """What the Content Credentials say about a new video."""
         from sandbox.store.schema import User
@@ -324,10 +333,7 @@ class GenerationService:
             elif request.sound:
                 track = self.make_sound(request, spec, len(frames), joint_audio)
             t_sound = time.perf_counter()
-        claims = self.claims(user_id, request, spec)
-        if track is not None:
-            claims.update(sound_model=track.model, sound_model_revision=track.model_revision, sound=source,
-                          sound_prompt_sha256=hashlib.sha256((track.prompt or "").encode()).hexdigest())
+        claims = {**self.claims(user_id, request, spec), **self.sound_claims(track, source)}
         sha, frames = self.finish(frames, claims, spec.fps, parent, track)
         fingerprint = self.fingerprint(frames) if self.fingerprint else None
         audio_fingerprint = None
