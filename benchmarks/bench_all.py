@@ -1,6 +1,7 @@
 """One benchmark table, every figure measured in this run: app overhead vs. the bare pipeline, each speed
 option's ratio and quality (PSNR, SSIM), batch throughput with 1 vs 2 processes, feed p95, and peak memory
-of each model path, provenance robustness (benchmarks/bench_provenance.py). A GPU section runs only when
+of each model path, provenance robustness (benchmarks/bench_provenance.py), the sound stage's share of a
+generation and the audio lookup at 100k posts (benchmarks/bench_sound.py). A GPU section runs only when
 CUDA is present. Writes benchmarks/results/bench.csv and
 bench.png. ``make bench`` runs it; ``FEED_FULL=1`` uses the 100k-user feed world (about 15 minutes).
 """
@@ -161,6 +162,22 @@ def generate_section() -> None:
             add("app", measure, value, "≤ 1.15" if "/" in measure else "")
 
 
+def sound_section() -> None:
+    """The sound stage's share of a generation on the embedded models, and the audio lookup at 100k posts
+    (benchmarks/bench_sound.py, run in its own process so that the 100k index's memory goes with it)."""
+    out = run([PY, "benchmarks/bench_sound.py"])
+    figures = dict(line.strip("|").split("|")[:2] for line in out.splitlines()
+                   if line.startswith("| ") and not line.startswith("| measure"))
+    figures = {k.strip(): v.strip() for k, v in figures.items()}
+    add("sound", "sound stage share of a generation (median)", figures["sound stage share of a generation (median)"])
+    add("sound", "sound stage / whole generation (median)",
+        f"{figures['sound stage (median)']} / {figures['whole generation (median)']}")
+    add("sound", f"audio lookup p50 / p95 at {figures['posts indexed']} posts",
+        figures["lookup per query p50 / p95"])
+    add("sound", "audio lookup CPU time p50 / p95", figures["lookup CPU time per query p50 / p95"])
+    add("sound", "audio index postings memory at 100k posts", figures["index postings memory"])
+
+
 def gpu_section() -> None:
     import torch
 
@@ -202,7 +219,7 @@ def main() -> int:
     import argparse
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["app", "speed", "batch", "feed", "memory", "provenance", "gpu"])
+    parser.add_argument("--only", choices=["app", "speed", "batch", "feed", "memory", "provenance", "sound", "gpu"])
     only = parser.parse_args().only
     RESULTS.mkdir(parents=True, exist_ok=True)
     models_dir = REPO / "data" / "models"
@@ -211,7 +228,7 @@ def main() -> int:
     for name, section in (("app", generate_section), ("speed", lambda: speed_section(models_dir)),
                           ("batch", lambda: batch_section(models_dir)), ("feed", feed_section),
                           ("memory", lambda: memory_section(models_dir)), ("provenance", provenance_section),
-                          ("gpu", gpu_section)):
+                          ("sound", sound_section), ("gpu", gpu_section)):
         if only in (None, name):
             result = section()
             speed = result if name == "speed" else speed

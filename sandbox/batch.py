@@ -5,9 +5,11 @@
     accelerate launch --multi_gpu -m sandbox.batch prompts.csv --out DIR  # every GPU (or nodes, by config)
 
 ``prompts.csv`` needs a ``prompt`` column; optional: ``seed``, ``negative_prompt``, ``num_frames``,
-``width``, ``height``, ``steps``, ``guidance``. Each row becomes ``DIR/row_00042.mp4`` — watermarked and
-signed like every video of the sandbox — and a row of ``DIR/results.csv`` with its timings and the index
-of the process that made it. A rerun skips rows whose video exists; files are written under a temporary
+``width``, ``height``, ``steps``, ``guidance``, ``sound`` (1 / 0; empty: on where the model card names a
+sound source) and ``sound_prompt`` (empty: the prompt). Each row becomes ``DIR/row_00042.mp4`` — watermarked,
+with its sound track, and signed like every video of the sandbox (the same sound stage and finish step as
+``/generate``) — and a row of ``DIR/results.csv`` with its timings, its sound model (empty: silent) and the
+index of the process that made it. A rerun skips rows whose video exists; files are written under a temporary
 name and renamed when complete, so a partial file never counts as done.
 """
 
@@ -21,7 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-RESULT_COLUMNS = ["row", "prompt", "seed", "video", "process_index", "pipeline_s", "encode_s", "total_s", "status"]
+RESULT_COLUMNS = ["row", "prompt", "seed", "video", "process_index", "pipeline_s", "sound_s", "encode_s", "total_s",
+                  "sound_model", "status"]
+SWITCH = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
 
 
 def video_path(out: Path, row: int) -> Path:
@@ -40,6 +44,20 @@ def read_prompts(path: Path) -> pd.DataFrame:
     return df
 
 
+def sound_switch(value, row: int) -> bool | None:
+    """A row's ``sound`` cell: on / off, or None (empty: on where the card names a sound source).
+
+    >>> [sound_switch(v, 0) for v in (1, "0", "yes", float("nan"), "")]
+    [True, False, True, None, None]
+    """
+    if value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == "":
+        return None
+    text = str(value).strip().lower().removesuffix(".0")
+    if text not in SWITCH:
+        raise SystemExit(f"row {row}: `sound` must be 1 or 0 (or empty for the model's default), not {value!r}")
+    return SWITCH[text]
+
+
 def generate_rows(rows: list[int], prompts: pd.DataFrame, out: Path, sb, process_index: int) -> list[dict]:
     """Generate ``rows`` with this process's pipeline; one results dict per row."""
     from sandbox.generation.request import GenerationRequest
@@ -52,13 +70,19 @@ def generate_rows(rows: list[int], prompts: pd.DataFrame, out: Path, sb, process
         t0 = time.perf_counter()
         kwargs = {k: (int(r[k]) if k not in ("guidance",) else float(r[k])) for k in
                   ("seed", "num_frames", "width", "height", "steps", "guidance") if k in r and pd.notna(r[k])}
-        request, spec = gen.prepare_request(GenerationRequest(prompt=str(r["prompt"]),
-                                                              negative_prompt=str(r.get("negative_prompt", "") or ""),
-                                                              **kwargs))
-        gen.check_text("batch", request)
-        frames = run_pipeline(sb.loader.load(spec), request)
+        sound_prompt = r.get("sound_prompt", "")
+        request, spec = gen.prepare_request(GenerationRequest(
+            prompt=str(r["prompt"]), negative_prompt=str(r.get("negative_prompt", "") or ""),
+            sound=sound_switch(r.get("sound"), i), sound_prompt=str(sound_prompt) if pd.notna(sound_prompt) else "",
+            **kwargs))
+        gen.check_text("batch", request)  # the sound prompt too
+        joint_audio: list = []
+        frames = run_pipeline(sb.loader.load(spec, preset=request.preset), request, sound_out=joint_audio)
         t1 = time.perf_counter()
-        sha, _ = gen.finish(frames, gen.claims_for("batch", request, spec), spec.fps)
+        track = gen.make_sound(request, spec, len(frames), joint_audio)  # None when the row is silent
+        t_sound = time.perf_counter()
+        claims = {**gen.claims_for("batch", request, spec), **gen.sound_claims(track)}
+        sha, _ = gen.finish(frames, claims, spec.fps, soundtrack=track)
         final = video_path(out, i)
         tmp = final.with_name(f".{final.name}.tmp")
         tmp.write_bytes(sb.media.path(sha).read_bytes())
@@ -66,7 +90,9 @@ def generate_rows(rows: list[int], prompts: pd.DataFrame, out: Path, sb, process
         t2 = time.perf_counter()
         results.append({"row": i, "prompt": request.prompt, "seed": request.seed, "video": final.name,
                         "process_index": process_index, "pipeline_s": round(t1 - t0, 4),  # incl. checks
-                        "encode_s": round(t2 - t1, 4), "total_s": round(t2 - t0, 4), "status": "done"})
+                        "sound_s": round(t_sound - t1, 4), "encode_s": round(t2 - t_sound, 4),
+                        "total_s": round(t2 - t0, 4), "sound_model": track.model if track else "",
+                        "status": "done"})
     return results
 
 

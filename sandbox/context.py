@@ -82,7 +82,8 @@ class Sandbox:
                         CharacterConfig(VerificationConfig(max_seconds=10.0, max_bytes=config.cameo_max_mb * 2**20)),
                         keep_uploads=config.cameo_keep_uploads),
             check_text=self.moderator.check, on_change=self.feed.invalidate)
-        self.remixes = RemixService(self.db, self.media, self.generation, self.cameos)
+        self.remixes = RemixService(self.db, self.media, self.generation, self.cameos,
+                                    claims_of=self.provenance.claims_of)
         self.storyboards = StoryboardService(self.db, self.media, MediaStore(config.private_dir), self.generation,
                                              self.cameos, self.remixes)
         # a take-down deletes a media file after its rows: the storyboard working copies no draft names go too

@@ -1,7 +1,8 @@
 """`make space-check`: is this repo a working Hugging Face Space?
 
 1. README front matter: every field a Space needs, sdk_version equal to the gradio pin, models equal to the
-   Hub repo ids in model_cards/, colours and hardware from the allowed values.
+   Hub repo ids in model_cards/ (video cards and sound cards in model_cards/sound/), colours and hardware
+   from the allowed values.
 2. app.py starts in a fresh virtualenv that has only requirements.txt installed (no dev tools), and answers.
 
 Usage: python scripts/space_check.py [--front-matter-only]
@@ -37,8 +38,19 @@ def front_matter() -> dict:
     return yaml.safe_load(match.group(1))
 
 
-def check_front_matter() -> list[str]:
-    meta = front_matter()
+def hub_models() -> set[str]:
+    """The Hub repo ids the app can use: every video card's and every sound card's that is not embedded."""
+    sys.path.insert(0, str(REPO))
+    from sandbox.models.cards import ModelRegistry
+    from sandbox.sound.cards import SoundRegistry
+
+    return ({s.repo_id for s in ModelRegistry() if not s.embedded}
+            | {s.repo_id for s in SoundRegistry().specs.values() if not s.embedded})
+
+
+def check_front_matter(meta: dict | None = None) -> list[str]:
+    """What is wrong with the README's front matter (or ``meta``) as a Space configuration; [] when nothing."""
+    meta = front_matter() if meta is None else meta
     problems = [f"`{k}` is missing" for k in ("title", "emoji", "colorFrom", "colorTo", "sdk", "sdk_version",
                                                "app_file", "models", "suggested_hardware", "python_version")
                 if k not in meta]
@@ -55,12 +67,10 @@ def check_front_matter() -> list[str]:
             problems.append(f"`{key}` must be one of {sorted(COLORS)} but is {meta.get(key)!r}")
     if meta.get("suggested_hardware") not in HARDWARE:
         problems.append(f"`suggested_hardware` {meta.get('suggested_hardware')!r} is not a Space hardware name")
-    sys.path.insert(0, str(REPO))
-    from sandbox.models.cards import ModelRegistry
-
-    hub = {s.repo_id for s in ModelRegistry() if not s.embedded}
-    if set(meta.get("models") or []) != hub:
-        problems.append(f"`models` {sorted(meta.get('models') or [])} differ from model_cards/ {sorted(hub)}")
+    hub, listed = hub_models(), set(meta.get("models") or [])
+    if listed != hub:
+        problems.append(f"`models` differ from the video and sound cards in model_cards/: missing "
+                        f"{sorted(hub - listed)}, not a card {sorted(listed - hub)}")
     return problems
 
 

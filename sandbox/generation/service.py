@@ -30,6 +30,7 @@ from sandbox.store.schema import Draft
 
 if TYPE_CHECKING:
     from sandbox.sound.media import Soundtrack
+    from sandbox.sound.remix import SoundMaker
     from sandbox.sound.service import SoundService
 
 Progress = Callable[[float, str], None]
@@ -240,11 +241,39 @@ class GenerationService:
         return self.sound.make(self.sound.registry.get(spec.sound), prompt, seconds, int(request.seed))
 
     @staticmethod
-    def sound_details(track: Soundtrack | None, source: str = "generated") -> dict | None:
+    def sound_details(track: Soundtrack | None, source: str = "generated",
+                      original: SoundMaker | None = None) -> dict | None:
+        """The details' ``sound``: its model, length and rate, how it was made; for a sound from a remix's
+        original, the model that made the original's sound (``original_model``)."""
         if track is None:
             return None
-        return {"model": track.model, "model_revision": track.model_revision, "seconds": round(track.seconds, 4),
-                "sample_rate": track.sample_rate, "stored_sample_rate": 48000, "source": source}
+        details = {"model": track.model, "model_revision": track.model_revision, "seconds": round(track.seconds, 4),
+                   "sample_rate": track.sample_rate, "stored_sample_rate": 48000, "source": source}
+        if original is not None:
+            details.update(original_model=original.model, original_model_revision=original.revision)
+        return details
+
+    @staticmethod
+    def sound_claims(track: Soundtrack | None, source: str = "generated", original: SoundMaker | None = None) -> dict:
+        """What the Content Credentials say about a video's sound: the model that made it, how (``source``)
+        and a hash of its prompt; for a sound kept or continued from a remix's original, also the model that
+        made the original's sound (``sound_original_model``); nothing for a silent video.
+
+        >>> from sandbox.sound.media import Soundtrack
+        >>> from sandbox.sound.remix import SoundMaker
+        >>> track = Soundtrack(np.zeros((1, 8)), 8, "sandbox-local/micro-sound", "r1")
+        >>> claims = GenerationService.sound_claims(track, "kept from the original",
+        ...                                         SoundMaker("sandbox-local/micro-sound", "r1"))
+        >>> claims["sound"], claims["sound_original_model"], claims["sound_original_model_revision"]
+        ('kept from the original', 'sandbox-local/micro-sound', 'r1')
+        """
+        if track is None:
+            return {}
+        claims = {"sound_model": track.model, "sound_model_revision": track.model_revision, "sound": source,
+                  "sound_prompt_sha256": hashlib.sha256((track.prompt or "").encode()).hexdigest()}
+        if original is not None:
+            claims.update(sound_original_model=original.model, sound_original_model_revision=original.revision)
+        return claims
 
     def claims(self, user_id: str, request: GenerationRequest, spec: ModelSpec) -> dict:
         """What the Content Credentials say about a new video."""
@@ -317,17 +346,15 @@ class GenerationService:
             if postprocess is not None:
                 frames = postprocess(frames)
             t2 = time.perf_counter()
-            source = "generated"
+            source, original_sound = "generated", None
             track = soundtrack(frames) if soundtrack is not None and request.sound else None
-            if track is not None:
-                source = getattr(soundtrack, "source", "from the original")  # sandbox.sound.remix says which
+            if track is not None:  # sandbox.sound.remix says how, and which model made the original's sound
+                source = getattr(soundtrack, "source", "from the original")
+                original_sound = getattr(soundtrack, "original", None)
             elif request.sound:
                 track = self.make_sound(request, spec, len(frames), joint_audio)
             t_sound = time.perf_counter()
-        claims = self.claims(user_id, request, spec)
-        if track is not None:
-            claims.update(sound_model=track.model, sound_model_revision=track.model_revision, sound=source,
-                          sound_prompt_sha256=hashlib.sha256((track.prompt or "").encode()).hexdigest())
+        claims = {**self.claims(user_id, request, spec), **self.sound_claims(track, source, original_sound)}
         sha, frames = self.finish(frames, claims, spec.fps, parent, track)
         fingerprint = self.fingerprint(frames) if self.fingerprint else None
         audio_fingerprint = None
@@ -347,7 +374,7 @@ class GenerationService:
         draft_id = self.save_draft(user_id, request, spec, sha, timings, fingerprint, audio_fingerprint)
         timings["total_s"] = round(time.perf_counter() - t0, 4)
         return GenerationResult(draft_id, self.media.path(sha), int(request.seed), spec.repo_id, spec.revision,
-                                request.to_dict(), timings, self.sound_details(track, source))
+                                request.to_dict(), timings, self.sound_details(track, source, original_sound))
 
     # --- reading drafts (private to their creator) ---
     def drafts_of(self, user_id: str, limit: int = 24) -> list[dict]:

@@ -103,6 +103,12 @@ class ProvenanceService:
              components: list[Path] | None = None) -> None:
         self.credentials.sign(src, dest, {k: v for k, v in claims.items() if v is not None}, parent, components)
 
+    def claims_of(self, path: Path) -> dict:
+        """The generation claims of a video this sandbox signed, if its credentials are intact (a remix reads
+        which model made its original's sound); {} for anything else."""
+        report = self.credentials.read(Path(path))
+        return dict(report.claims) if report.valid and report.signed_here and not report.altered else {}
+
     # ------------------------------------------------------------------ verify
     def verify(self, viewer_id: str, path: Path) -> dict:
         """Credentials (valid? altered? AI-made? claims, remix chain), the invisible mark, the fingerprint,

@@ -58,11 +58,15 @@ def check_inputs(mode: str, keep: float, prompt: str) -> None:
 
 
 class RemixService:
-    def __init__(self, db: Database, media: MediaStore, generation: GenerationService, cameos: CameoService) -> None:
+    def __init__(self, db: Database, media: MediaStore, generation: GenerationService, cameos: CameoService,
+                 claims_of: Callable[[Path], dict] | None = None) -> None:
+        """``claims_of(path)``: a video's Content Credentials claims ({} when none can be trusted): which model
+        made the original's sound, named when a remix keeps or continues it."""
         self.db = db
         self.media = media
         self.generation = generation
         self.cameos = cameos
+        self.claims_of = claims_of
 
     # ------------------------------------------------------------------ steps
     def load_original(self, s: Session, actor_id: str, post_id: str) -> Original:
@@ -129,7 +133,8 @@ class RemixService:
         allowed = frozenset(n for u in owners for n in (u.display_name.casefold(), u.handle))
         soundtrack = original_sound(
             original.path, mode, request.sound_prompt, spec.fps, len(frames),
-            lambda seconds: self.generation.make_sound(request, spec, round(seconds * spec.fps)))
+            lambda seconds: self.generation.make_sound(request, spec, round(seconds * spec.fps)),
+            original_claims=self.claims_of(original.path) if self.claims_of else None)
         result = self.generation.generate(actor_id, request, progress, allowed_figures=allowed,
                                           parent=original.path, postprocess=postprocess, soundtrack=soundtrack,
                                           private_prompt=private_instructions(instructions), cancelled=cancelled,

@@ -14,6 +14,7 @@ import gradio as gr
 from sandbox.context import Sandbox
 from sandbox.errors import ModelUnavailable
 from sandbox.ui import cameo, create, feed, profile, remix, reports, security, social, storyboard, verify
+from sandbox.ui.players import PLAYER_HEAD
 from sandbox.ui.shell import Shell
 
 log = logging.getLogger("sandbox.ui")
@@ -76,8 +77,8 @@ def prepare(sb: Sandbox) -> None:
 
 def launch(demo: gr.Blocks, sb: Sandbox, **overrides) -> None:
     """Serve on the configured host and port: password sign-in when configured, only live media served, the
-    protections of :mod:`sandbox.ui.security` installed."""
+    protections of :mod:`sandbox.ui.security` installed, feed players muted until unmuted (``PLAYER_HEAD``)."""
     security.protect(sb)
     kwargs = dict(server_name=sb.config.host, server_port=sb.config.port, theme=gr.themes.Soft(),
-                  footer_links=["api", "gradio"], **security.launch_options(sb))
+                  footer_links=["api", "gradio"], head=PLAYER_HEAD, **security.launch_options(sb))
     demo.queue(**security.queue_options(sb)).launch(**{**kwargs, **overrides})

@@ -12,6 +12,7 @@ from sandbox.feed.weights import FeedWeights
 from sandbox.social.text import escape
 from sandbox.sound.media import has_audio
 from sandbox.ui.common import acting_user, plural, user_errors
+from sandbox.ui.players import FEED_VIDEO_CLASS
 from sandbox.ui.shell import Shell
 
 PAGE = 6
@@ -163,7 +164,8 @@ def feed_card(sb: Sandbox, item: dict, comments: list[dict], user: gr.Component,
     """One post: its video, who and why, like / see less / remix, the latest comments (all in "show all"),
     a comment box, and a report with the reporter's reason."""
     with gr.Row(equal_height=False, elem_classes=["feed-card"]):
-        gr.Video(item["video"], autoplay=False, loop=True, show_label=False, height=220, interactive=False, scale=1)
+        gr.Video(item["video"], autoplay=False, loop=True, show_label=False, height=220, interactive=False, scale=1,
+                 elem_classes=[FEED_VIDEO_CLASS])  # starts muted, with an unmute toggle (sandbox/ui/players.py)
         with gr.Column(scale=2):
             gr.Markdown(card_markdown(item))
             post, liked = gr.State(item["post_id"]), gr.State(item["liked"])

@@ -121,11 +121,21 @@ def test_remix_restyle_keeps_the_sound_and_extend_continues_it(micro):
     post_id = sb.posts.publish(ana.id, original.draft_id, "original")["post_id"]
     ben = sb.identity.actor("ben", None)
     restyle = sb.remixes.remix(ben.id, post_id, "a white circle moving right on a black background", "restyle")
-    assert restyle.to_dict()["sound"]["source"] == "kept from the original"
+    sound = restyle.to_dict()["sound"]
+    assert sound["source"] == "kept from the original"
+    # "from the original" also names the model that made that sound, in the details and the credentials
+    made_by = ("sandbox-local/micro-sound", original.to_dict()["sound"]["model_revision"])
+    assert (sound["model"], sound["model_revision"]) == made_by
+    assert (sound["original_model"], sound["original_model_revision"]) == made_by
+    claims = sb.provenance.credentials.read(restyle.video_path).claims
+    assert claims["sound"] == "kept from the original"
+    assert (claims["sound_original_model"], claims["sound_original_model_revision"]) == made_by
     kept, _ = read_audio(restyle.video_path, rate=SAMPLE_RATE)
     assert analyse_sound(kept).color == analyse_sound(read_audio(original.video_path, rate=SAMPLE_RATE)[0]).color
     extend = sb.remixes.remix(ben.id, post_id, "a red circle moving right on a black background", "extend")
     assert extend.to_dict()["sound"]["source"] == "continued from the original"
+    assert extend.to_dict()["sound"]["original_model"] == "sandbox-local/micro-sound"
+    assert sb.provenance.credentials.read(extend.video_path).claims["sound_original_model"] == made_by[0]
     seconds = read_audio(extend.video_path)[0].shape[1] / STORED_RATE
     assert abs(seconds - probe(extend.video_path)["frames"] / 8) <= 1 / 8
 
@@ -146,3 +156,27 @@ def test_an_audio_copy_of_a_taken_down_post_leads_nowhere(micro, tmp_path):
     assert report["post_id"] is None and report["draft_id"] is None
     assert report["match"] is None or report["match"]["creator"] is None  # (the file's own credentials still
     assert "No matching video was made in this sandbox" in report["summary"]  # say what they say)
+
+
+def test_a_sound_kept_from_the_original_names_the_model_its_credentials_name(sb, tmp_path):
+    """The remix's hook reads the original's signed claims: the kept sound is the original's model's; an
+    unsigned original (no credentials to trust) leaves it plainly unnamed rather than guessed."""
+    from sandbox.generation.video import encode_mp4
+    from sandbox.remix.service import RemixService
+    from sandbox.sound.remix import UNNAMED, original_sound
+
+    assert sb.remixes.claims_of == sb.provenance.claims_of and isinstance(sb.remixes, RemixService)
+    encode_mp4(np.full((9, 64, 64, 3), 90, np.uint8), tmp_path / "silent.mp4", fps=8)
+    clip = synthesize(Scene("red", "circle", "right", "black"), seconds=9 / 8)
+    mux_audio(tmp_path / "silent.mp4", Soundtrack(clip, SAMPLE_RATE, "x", "x"), tmp_path / "unsigned.mp4")
+    sb.provenance.sign(tmp_path / "unsigned.mp4", tmp_path / "signed.mp4",
+                       {"model": "m", "creator": "@ana", "sound_model": "stabilityai/stable-audio-open-1.0",
+                        "sound_model_revision": "abc123", "sound": "generated"})
+    frames = np.zeros((9, 64, 64, 3), np.uint8)
+    for original, made_by in (("signed.mp4", ("stabilityai/stable-audio-open-1.0", "abc123")),
+                              ("unsigned.mp4", (UNNAMED.model, ""))):
+        hook = original_sound(tmp_path / original, "restyle", "", 8, 9, lambda s: None,
+                              sb.provenance.claims_of(tmp_path / original))
+        track = hook(frames)
+        assert (track.model, track.model_revision) == made_by
+        assert (hook.original.model, hook.original.revision) == made_by

@@ -317,6 +317,9 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
         const kids = [...c.children].map(k => k.getBoundingClientRect().height);
         return [c.getBoundingClientRect().height, Math.max(...kids)]; })""")
     assert all(h - tallest < 24 for h, tallest in heights), heights
+    # the feed's players start muted, each with its unmute toggle (sandbox/ui/players.py)
+    expect(post_card.locator(".feed-unmute")).to_have_text("🔇 unmute")
+    assert post_card.locator("video").evaluate("v => v.muted")
     j.shot("feed-card")
 
     # steering understands word forms: ben's post was drawn from "a green square …"
