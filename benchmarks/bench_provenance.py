@@ -154,11 +154,14 @@ def unrelated_videos(models_dir: Path, work: Path, quick: bool):
              if hasattr(skimage.data, m)]
     for i in range(n):
         name = names[i % len(names)]
-        motion = i // len(names) + (1 if name in IMAGES else 0)  # the posted images only in other motions
+        # the posted images (posted in motion 0) only in the other motions 1-3: image_clip's motion counts
+        # modulo 4, so motion 4 would be the post's own pan of the same still, i.e. the post's source frames
+        # (benchmarks/probe_image_false_matches.py: those were the 3 "false" matches, every other motion is 0)
+        motion = 1 + i // len(names) % 3 if name in IMAGES else i // len(names) + 1
         size = [(480, 854), (360, 640), (240, 426)][i % 3]
         path = work / f"image-{i}.mp4"
         try:
-            frames = image_clip(name, motion + 1, 17, *size)
+            frames = image_clip(name, motion, 17, *size)
         except Exception:  # a data file this skimage lacks offline
             continue
         encode_mp4(frames, path, 8)
