@@ -212,8 +212,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer posts and unrelated videos")
     parser.add_argument("--index-posts", type=int, default=100_000)
-    parser.add_argument("--part", choices=["all", "copies", "rest"], default="all",
-                        help="copies: the robustness table only; rest: false matches, costs and the index")
+    parser.add_argument("--part", choices=["all", "copies", "rest", "unrelated"],
+                        default="all", help="copies: the robustness table only; rest: false matches, costs and the "
+                        "index; unrelated: false matches only")
     parser.add_argument("--out", default="provenance.csv")
     args = parser.parse_args()
     import numpy as np
@@ -275,6 +276,10 @@ def main() -> int:
         print(f"unrelated {kind}: {sum(hits)} false matches of {len(hits)}", flush=True)
     figures.append(("false matches over unrelated videos", f"{sum(map(sum, false_by_kind.values()))} / {total}",
                     "0 / ≥ 200"))
+
+    if args.part == "unrelated":
+        sb.close()
+        return write(rows, figures, args.out)
 
     # -- the mark's cost: PSNR, time, stored size
     frames = read_frames(micro_posts[0][1])
