@@ -227,3 +227,50 @@ def test_created_action_names_trained_algorithmic_media(sb):
     actions = next(a for a in active["assertions"] if a["label"].startswith("c2pa.actions"))["data"]["actions"]
     assert actions[0]["action"] == "c2pa.created"
     assert actions[0]["digitalSourceType"] == TRAINED_ALGORITHMIC_MEDIA
+
+
+def _pan(motion: int, frames: int, height: int, width: int) -> np.ndarray:
+    """A still photograph (skimage's cat) filmed moving: panned right-down (0), left-down (1), or zoomed in (2)."""
+    import skimage.data
+    from PIL import Image
+
+    big = np.asarray(Image.fromarray(skimage.data.chelsea()).resize((round(width * 1.25), round(height * 1.25))))
+    out = []
+    for t in range(frames):
+        if motion == 2:
+            z = 1 + 0.02 * t
+            ch, cw = round(big.shape[0] / z), round(big.shape[1] / z)
+            y, x = (big.shape[0] - ch) // 2, (big.shape[1] - cw) // 2
+            out.append(np.asarray(Image.fromarray(big[y:y + ch, x:x + cw]).resize((width, height))))
+        else:
+            dy, dx = [(1, 3), (2, -3)][motion]
+            y0 = (big.shape[0] - height) // 2 + dy * (t - frames // 2)
+            x0 = (big.shape[1] - width) // 2 + dx * (t - frames // 2)
+            out.append(big[y0:y0 + height, x0:x0 + width])
+    return np.stack(out)
+
+
+def test_same_photo_moving_otherwise_is_not_the_post_but_its_copies_are(sb, monkeypatch, tmp_path):
+    """An attacker's (or a stranger's) clip of the photograph a post shows, panned or zoomed another way, is
+    not traced to the post; crops, re-encodes and mirrored copies of the post itself still are."""
+    from sandbox.provenance.copies import make_copy
+
+    monkeypatch.setattr(sb.generation, "_run_on_gpu",
+                        lambda loaded, req, progress, **kw: _pan(0, int(req.num_frames), 96, 160))
+    post_id = make_post(sb, "ana", "my cat, slowly panned")
+    with sb.db.session() as s:
+        from sandbox.store.schema import Post
+
+        original = sb.media.path(s.get(Post, post_id).media_sha256)
+    chloe = sb.identity.actor("chloe", None).id
+    for kind in ("crf30", "crop90", "hflip", "scale0.5"):
+        copy = make_copy(original, tmp_path / f"{kind}.mp4", kind)
+        assert sb.provenance.verify(chloe, copy)["post_id"] == post_id, kind
+    source = tmp_path / "source.mp4"  # the post's own frames before its watermark: what the lookup must find
+    encode_mp4(_pan(0, 9, 96, 160), source, 8)
+    assert sb.provenance.verify(chloe, source)["match"] is not None
+    for motion in (1, 2):
+        other = tmp_path / f"motion{motion}.mp4"
+        encode_mp4(_pan(motion, 9, 96, 160), other, 8)
+        result = sb.provenance.verify(chloe, other)
+        assert result["post_id"] is None and result["match"] is None, (motion, result["match"])
