@@ -148,10 +148,12 @@ def build(shell: Shell) -> None:
                     publish_btn = gr.Button("Publish storyboard", variant="secondary")
                 summary = gr.Markdown()
                 details = gr.JSON(label="Details", open=False)
+        # inside the tab: the browser numbers tabs by their place among gr.Tabs' children, so a timer there
+        # shifted every later tab by one and opening Cameo wrote "Cameo" over the Remix button
+        timer = gr.Timer(0.5, active=False)
 
     gr.on([*shell.on_persona(), tab.select], usable_choices(sb), [user], cameo_pick, api_visibility="private")
     switch, previews = CancelSwitch(), PreviewBoard()
-    timer = gr.Timer(0.5, active=False)
     timer.tick(previews.latest, None, preview, api_visibility="private", queue=False)
     live = {"fn": lambda: (gr.Timer(active=True), gr.Image(value=None, visible=True)), "inputs": None,
             "outputs": [timer, preview], "api_visibility": "private", "queue": False}

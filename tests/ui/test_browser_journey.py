@@ -345,6 +345,11 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
     row.get_by_role("button", name="Take down").click()
     j.toast("Taken down")
 
+    # opening Feed and Reports once wrote their labels over the Verify and Profile buttons (a timer among the
+    # gr.Tabs' children shifted the browser's tab numbering): every tab is still listed, once
+    expect(page.get_by_role("tab")).to_have_text(
+        ["Create", "Storyboard", "Cameo", "Remix", "Feed", "Verify", "Reports", "Profile"])
+
     # Verify: a text file named .mp4 is refused in plain words, never with the tool's output
     fake = tmp_path / "notes.mp4"
     fake.write_text("these are my notes, not a video")

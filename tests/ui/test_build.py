@@ -28,3 +28,19 @@ def test_app_py_is_short_and_only_assembles():
     calls = {node.func.id for node in ast.walk(ast.parse(source))
              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
     assert calls <= {"build_demo", "prepare", "launch"}, calls
+
+
+def test_the_tab_strip_holds_only_tabs(sb):
+    """The browser numbers each tab by its place among the gr.Tabs' children and writes its button to that
+    slot of the tab strip when the tab first opens. Any other component there (a gr.Timer built after a
+    ``with gr.Tab``) shifts the numbers by one: opening Feed overwrote Verify's button with "Feed"."""
+    demo = build_demo(sb)
+    tabs_id = next(i for i, b in demo.blocks.items() if type(b).__name__ == "Tabs")
+
+    def find(node: dict) -> dict | None:
+        if node["id"] == tabs_id:
+            return node
+        return next((hit for child in node.get("children", []) if (hit := find(child))), None)
+
+    strip = find({"id": None, "children": demo.config["layout"]["children"]})
+    assert [type(demo.blocks[c["id"]]).__name__ for c in strip["children"]] == ["Tab"] * 8
