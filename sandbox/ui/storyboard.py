@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gradio as gr
-import numpy as np
 
 from sandbox.context import Sandbox
 from sandbox.social.posts import REMIX_POLICIES
@@ -11,33 +10,20 @@ from sandbox.social.text import escape
 from sandbox.storyboard.shots import parse_shots
 from sandbox.ui import security
 from sandbox.ui.cameo import usable_choices
-from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, user_errors
+from sandbox.ui.common import (
+    CancelSwitch,
+    PreviewBoard,
+    acting_user,
+    details_markdown,
+    user_errors,
+    wire_live_preview,
+)
 from sandbox.ui.create import make_publish, with_button_busy
 from sandbox.ui.shell import Shell
 
 EXAMPLE_SHOTS = [["a red circle moving right on a blue background", 1.0],
                  ["a red circle moving down on a blue background", 1.0],
                  ["a red circle moving left on a blue background", 1.0]]
-
-
-class PreviewBoard:
-    """The latest live-preview picture of each browser session's running job; a timer shows it while the job
-    runs (the endpoints' outputs stay the MP4 and its details)."""
-
-    def __init__(self) -> None:
-        self._latest: dict[str, np.ndarray | None] = {}
-
-    @staticmethod
-    def _key(request: gr.Request | None) -> str:
-        return getattr(request, "session_hash", None) or "no-session"
-
-    def sink(self, request: gr.Request | None):
-        key = self._key(request)
-        self._latest[key] = None
-        return lambda image: self._latest.__setitem__(key, image)
-
-    def latest(self, request: gr.Request = None):
-        return self._latest.get(self._key(request))
 
 
 def shot_rows(shots) -> list:
@@ -151,12 +137,6 @@ def build(shell: Shell) -> None:
 
     gr.on([*shell.on_persona(), tab.select], usable_choices(sb), [user], cameo_pick, api_visibility="private")
     switch, previews = CancelSwitch(), PreviewBoard()
-    timer = gr.Timer(0.5, active=False)
-    timer.tick(previews.latest, None, preview, api_visibility="private", queue=False)
-    live = {"fn": lambda: (gr.Timer(active=True), gr.Image(value=None, visible=True)), "inputs": None,
-            "outputs": [timer, preview], "api_visibility": "private", "queue": False}
-    make_btn.click(**live)
-    reshoot_btn.click(**live)
     event = make_btn.click(make_storyboard(sb, switch, previews),
                            [user, shots, style, cameo_pick, image, image_post_id, seed, steps], [video, details],
                            api_name="storyboard",
@@ -166,9 +146,8 @@ def build(shell: Shell) -> None:
                                 api_name="storyboard_reshoot", concurrency_limit=security.GENERATION_WORKERS,
                                 concurrency_id="generation")
     cancel_btn.click(switch.cancel, None, None, cancels=[event, reshoot], api_visibility="private")
+    wire_live_preview(previews, preview, [make_btn, reshoot_btn], [event, reshoot])
     for done in (event, reshoot):
-        done.then(lambda: (gr.Timer(active=False), gr.Image(visible=False)), None, [timer, preview],
-                  api_visibility="private", queue=False)
         done.success(lambda d: (d["draft_id"], shots_markdown(sb, d)), details, [draft_id, summary],
                      api_visibility="private")
     user.change(lambda: ("", None, None, ""), None, [draft_id, video, details, summary], api_visibility="private")
