@@ -87,13 +87,14 @@ def make_generate(sb: Sandbox, cancel: CancelSwitch | None = None, previews: Pre
                                 guidance=float(guidance) if guidance is not None else None, model=model or None,
                                 preset=preset or None, sound=None if sound in (None, True) else False,
                                 sound_prompt=sound_prompt or "")
-        flag = cancel.arm(request)  # the Cancel button; while waiting for a turn, a client that left too
+        flag = cancel.arm(request)  # the Cancel button (and My jobs' cancel); while waiting, a client that left
         gone = security.cancel_check()
         try:
-            result = sb.cameos.generate(actor.id, req, list(cameos or []),
-                                        cancellable(progress_adapter(progress), flag),
-                                        cancelled=lambda: flag.is_set() or gone(),
-                                        preview=previews.sink(request))  # the Create tab's live preview
+            with sb.jobs.track(actor.id, "video", req.prompt, flag) as job:  # the Queue tab shows it
+                result = sb.cameos.generate(actor.id, req, list(cameos or []),
+                                            cancellable(job.watching(progress_adapter(progress)), flag),
+                                            cancelled=lambda: flag.is_set() or gone(), job_id=job.id,
+                                            preview=job.showing(previews.sink(request)))  # the live preview
         finally:
             cancel.finish(request)
         return str(result.video_path), result.to_dict()

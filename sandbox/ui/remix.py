@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from sandbox.context import Sandbox
+from sandbox.generation.service import cancellable
 from sandbox.remix.conditioning import MODES
 from sandbox.remix.render import lineage_figure, lineage_markdown
 from sandbox.social.posts import REMIX_POLICIES
@@ -30,11 +31,15 @@ def make_remix(sb: Sandbox):
         """Remix a post into a draft of yours. mode: restyle | extend | recast (recast needs `cameos`); keep: 0–1,
         how much of the original to keep. The draft's parent is the original. Returns the MP4 and its details."""
         actor = acting_user(sb, user, request)
-        result = sb.remixes.remix(actor.id, (post_id or "").strip(), prompt or "", mode or "restyle",
-                                  0.5 if keep is None else float(keep), int(seed) if seed is not None else -1,
-                                  list(cameos or []), progress=progress_adapter(progress),
-                                  sound=None if sound in (None, True) else False, sound_prompt=sound_prompt or "",
-                                  cancelled=security.cancel_check())
+        gone = security.cancel_check()
+        with sb.jobs.track(actor.id, "remix", f"{mode or 'restyle'} {post_id}: {prompt or ''}".strip()) as job:
+            result = sb.remixes.remix(actor.id, (post_id or "").strip(), prompt or "", mode or "restyle",
+                                      0.5 if keep is None else float(keep), int(seed) if seed is not None else -1,
+                                      list(cameos or []),
+                                      progress=cancellable(job.watching(progress_adapter(progress)), job.cancel),
+                                      sound=None if sound in (None, True) else False,
+                                      sound_prompt=sound_prompt or "",
+                                      cancelled=lambda: job.cancelled() or gone(), job_id=job.id)
         return str(result.video_path), result.to_dict()
 
     return remix

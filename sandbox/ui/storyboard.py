@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from sandbox.context import Sandbox
+from sandbox.generation.service import cancellable
 from sandbox.social.posts import REMIX_POLICIES
 from sandbox.social.text import escape
 from sandbox.storyboard.shots import parse_shots
@@ -15,6 +16,7 @@ from sandbox.ui.common import (
     PreviewBoard,
     acting_user,
     details_markdown,
+    progress_adapter,
     user_errors,
     wire_live_preview,
 )
@@ -50,12 +52,17 @@ def make_storyboard(sb: Sandbox, cancel: CancelSwitch | None = None, previews: P
         `style` added to every shot, up to two `cameos`; start from an `image` (file) or the last frame of a post
         you may remix (`image_post_id`). Returns the one MP4 and its details (`draft_id`, `storyboard.shots`)."""
         actor = acting_user(sb, user, request)
+        rows = parse_shots(shot_rows(shots))
+        flag, gone = cancel.arm(request), security.cancel_check()
         try:
-            result = sb.storyboards.create(
-                actor.id, parse_shots(shot_rows(shots)), style or "", list(cameos or []), image or None,
-                (image_post_id or "").strip() or None, int(seed) if seed is not None else -1,
-                steps=int(steps) if steps else None, progress=cancel.progress(request, progress),
-                preview=previews.sink(request))
+            with sb.jobs.track(actor.id, "storyboard", " / ".join(r.prompt for r in rows), flag) as job:
+                result = sb.storyboards.create(
+                    actor.id, rows, style or "", list(cameos or []), image or None,
+                    (image_post_id or "").strip() or None, int(seed) if seed is not None else -1,
+                    steps=int(steps) if steps else None,
+                    progress=cancellable(job.watching(progress_adapter(progress)), flag),
+                    preview=job.showing(previews.sink(request)), cancelled=lambda: flag.is_set() or gone(),
+                    job_id=job.id)
         finally:
             cancel.finish(request)
         return str(result.video_path), result.to_dict()
@@ -74,11 +81,16 @@ def make_reshoot(sb: Sandbox, cancel: CancelSwitch | None = None, previews: Prev
         """Make shot number `shot` of a storyboard draft again (with a new `prompt` if given); the other shots stay
         as they were. Returns a new draft."""
         actor = acting_user(sb, user, request)
+        flag, gone = cancel.arm(request), security.cancel_check()
         try:
-            result = sb.storyboards.reshoot(actor.id, (draft_id or "").strip(), int(shot or 0), prompt or None,
-                                            int(seed) if seed is not None else -1,
-                                            progress=cancel.progress(request, progress),
-                                            preview=previews.sink(request))
+            with sb.jobs.track(actor.id, "reshoot", f"shot {shot} of {draft_id}: {prompt or 'same prompt'}",
+                               flag) as job:
+                result = sb.storyboards.reshoot(
+                    actor.id, (draft_id or "").strip(), int(shot or 0), prompt or None,
+                    int(seed) if seed is not None else -1,
+                    progress=cancellable(job.watching(progress_adapter(progress)), flag),
+                    preview=job.showing(previews.sink(request)), cancelled=lambda: flag.is_set() or gone(),
+                    job_id=job.id)
         finally:
             cancel.finish(request)
         return str(result.video_path), result.to_dict()

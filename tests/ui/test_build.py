@@ -17,7 +17,7 @@ def test_build_demo_offers_every_documented_endpoint_without_loading_or_seeding(
     endpoints = set(demo.get_api_info()["named_endpoints"])
     assert endpoints == documented_endpoints()
     tabs = [b.label for b in demo.blocks.values() if type(b).__name__ == "Tab"]
-    assert tabs == ["Create", "Storyboard", "Cameo", "Remix", "Feed", "Verify", "Reports", "Profile"]
+    assert tabs == ["Create", "Storyboard", "Queue", "Cameo", "Remix", "Feed", "Verify", "Reports", "Profile"]
     assert sb.loader.loaded() == [], "building the UI must not load a model"
     assert sb.feed.page(sb.identity.actor("ana", None).id, limit=5).items == [], "building must not seed posts"
 

@@ -30,7 +30,7 @@ class CountingBoard(PreviewBoard):
 def test_generate_streams_previews_to_the_session_board(sb):
     board, session = CountingBoard(), SimpleNamespace(session_hash="s-ana", username=None)
     generate = make_generate(sb, CancelSwitch(), board)
-    video, details = generate("ana", "a red circle moving right on a blue background", seed=1, steps=13,
+    _video, details = generate("ana", "a red circle moving right on a blue background", seed=1, steps=13,
                               sound=False, request=session, progress=None, **SMALL)
     assert len(board.seen) == 2, "a picture after steps 6 and 12 of 13"
     latest = board.latest(session)
