@@ -9,6 +9,8 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach the Hub
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+if os.environ.get("PYTEST_XDIST_WORKER"):  # one worker process per core: one math thread each, not one per core
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 
@@ -163,7 +165,41 @@ def upload(clips, tmp_path):
     return copy
 
 
+# ---------------------------------------------------------------- parallel runs (pytest-xdist)
+def pytest_collection_modifyitems(config, items):
+    """Under ``--dist loadgroup`` tests spread one by one over the workers, except a module that shares a module
+    or class fixture (an app server, a browser, a Ray cluster): its tests stay together, so it is built once."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info is not None else ()
+        if any(d.scope in ("module", "class", "package") for chain in defs for d in chain):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 # ---------------------------------------------------------------- reliability report
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Rows the test recorded for the printed tables ride in its report (to the xdist controller, if any)."""
+    from tests.tables import PROPERTY, drain
+
+    outcome = yield
+    rows = drain()
+    if rows:
+        outcome.get_result().user_properties.append((PROPERTY, rows))
+
+
+def pytest_runtest_logreport(report):
+    from tests.cameo import attack_report
+    from tests.reliability import report as reliability
+    from tests.tables import PROPERTY
+
+    merge = {"reliability": reliability.merge, "attacks": attack_report.merge}
+    for name, rows in report.user_properties:
+        if name == PROPERTY:
+            for table, key, good, tried in rows:
+                merge[table](tuple(key) if isinstance(key, list) else key, good, tried)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     from tests.cameo import attack_report
     from tests.reliability.report import table

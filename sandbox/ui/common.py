@@ -96,6 +96,12 @@ class CancelSwitch:
         with self._lock:
             self._flags.pop(self._key(request), None)
 
+    def is_cancelled(self, request: gr.Request | None) -> bool:
+        """Cancel was pressed for this session's running job (also while it still waits for its turn)."""
+        with self._lock:
+            flag = self._flags.get(self._key(request))
+        return flag is not None and flag.is_set()
+
     def cancel(self, request: gr.Request = None) -> None:
         with self._lock:
             flag = self._flags.get(self._key(request))

@@ -14,7 +14,7 @@ from sandbox.social.posts import REMIX_POLICIES
 from sandbox.social.text import escape
 from sandbox.ui import security
 from sandbox.ui.cameo import usable_choices
-from sandbox.ui.common import acting_user, details_markdown, progress_adapter, user_errors
+from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, progress_adapter, user_errors
 from sandbox.ui.shell import Shell
 
 MODE_CHOICES = [("restyle — same motion, new look", "restyle"), ("extend — continue where it ends", "extend"),
@@ -22,7 +22,9 @@ MODE_CHOICES = [("restyle — same motion, new look", "restyle"), ("extend — c
 assert [v for _, v in MODE_CHOICES] == list(MODES)
 
 
-def make_remix(sb: Sandbox):
+def make_remix(sb: Sandbox, cancel: CancelSwitch | None = None):
+    cancel = cancel or CancelSwitch()
+
     @user_errors
     def remix(user: str = "", post_id: str = "", prompt: str = "", mode: str = "restyle", keep: float = 0.5,
               seed: int = -1, cameos: list[str] | None = None, sound: bool = True, sound_prompt: str = "",
@@ -31,15 +33,18 @@ def make_remix(sb: Sandbox):
         """Remix a post into a draft of yours. mode: restyle | extend | recast (recast needs `cameos`); keep: 0–1,
         how much of the original to keep. The draft's parent is the original. Returns the MP4 and its details."""
         actor = acting_user(sb, user, request)
-        gone = security.cancel_check()
-        with sb.jobs.track(actor.id, "remix", f"{mode or 'restyle'} {post_id}: {prompt or ''}".strip()) as job:
-            result = sb.remixes.remix(actor.id, (post_id or "").strip(), prompt or "", mode or "restyle",
-                                      0.5 if keep is None else float(keep), int(seed) if seed is not None else -1,
-                                      list(cameos or []),
-                                      progress=cancellable(job.watching(progress_adapter(progress)), job.cancel),
-                                      sound=None if sound in (None, True) else False,
-                                      sound_prompt=sound_prompt or "",
-                                      cancelled=lambda: job.cancelled() or gone(), job_id=job.id)
+        flag, gone = cancel.arm(request), security.cancel_check()  # the Cancel button, or My jobs' cancel
+        try:
+            with sb.jobs.track(actor.id, "remix", f"{mode or 'restyle'} {post_id}: {prompt or ''}".strip(),
+                               flag) as job:
+                result = sb.remixes.remix(
+                    actor.id, (post_id or "").strip(), prompt or "", mode or "restyle",
+                    0.5 if keep is None else float(keep), int(seed) if seed is not None else -1, list(cameos or []),
+                    progress=cancellable(job.watching(progress_adapter(progress)), flag),
+                    sound=None if sound in (None, True) else False, sound_prompt=sound_prompt or "",
+                    cancelled=lambda: flag.is_set() or gone(), job_id=job.id)
+        finally:
+            cancel.finish(request)
         return str(result.video_path), result.to_dict()
 
     return remix
@@ -114,7 +119,9 @@ def build(shell: Shell) -> RemixTab:
                     cameos = gr.Dropdown([], value=[], multiselect=True, max_choices=2, allow_custom_value=True,
                                          label="Cameo (recast)", scale=2)
                     seed = gr.Number(-1, label="Seed", precision=0, scale=1)
-                remix_btn = gr.Button("Remix", variant="primary")
+                with gr.Row():
+                    remix_btn = gr.Button("Remix", variant="primary", scale=3)
+                    cancel_btn = gr.Button("Cancel", variant="stop", scale=1)
                 video = gr.Video(label="Your remix", autoplay=True, loop=True, interactive=False)
                 summary = gr.Markdown()
                 with gr.Accordion("Details (JSON)", open=False):
@@ -134,11 +141,13 @@ def build(shell: Shell) -> RemixTab:
     post.change(open_original, [user, post], shown, api_visibility="private")
     gr.on(shell.on_persona(), usable_choices(sb), [user], cameos, api_visibility="private", trigger_mode="always_last")
     user.change(lambda: (None, None, ""), None, [video, details, summary], api_visibility="private")  # not theirs
-    remix_btn.click(make_remix(sb), [user, post, prompt, mode, keep, seed, cameos, sound, sound_prompt],
-                    [video, details],
-                    api_name="remix", concurrency_limit=security.GENERATION_WORKERS,  # the fair gate orders
-                    concurrency_id="generation").success(lambda d: details_markdown(sb, d), details, summary,
-                                                         api_visibility="private")
+    switch = CancelSwitch()
+    remix_event = remix_btn.click(
+        make_remix(sb, switch), [user, post, prompt, mode, keep, seed, cameos, sound, sound_prompt], [video, details],
+        api_name="remix", concurrency_limit=security.GENERATION_WORKERS,  # the fair gate orders
+        concurrency_id="generation")
+    remix_event.success(lambda d: details_markdown(sb, d), details, summary, api_visibility="private")
+    cancel_btn.click(switch.cancel, None, None, cancels=[remix_event], api_visibility="private")
     publish_btn.click(make_publish_remix(sb), [user, details, caption, own_policy], None,
                       api_visibility="private").then(open_original, [user, post], shown, api_visibility="private")
     return RemixTab(post=post)

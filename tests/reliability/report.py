@@ -1,7 +1,8 @@
 """The reliability table `make test` prints at the end: what was tried, and how much of it survived.
 
-Tests call ``record(area, what, survived, tried)``; ``tests/conftest.py`` prints the table in the terminal
-summary and writes it to test-artifacts/reliability.md.
+Tests call ``record(area, what, survived, tried)``; the row travels in the test's report (tests/tables.py) and
+``tests/conftest.py`` adds it with ``merge`` where the summary is printed, then prints the table and writes it to
+test-artifacts/reliability.md.
 """
 
 from __future__ import annotations
@@ -14,6 +15,13 @@ _lock = threading.Lock()
 
 
 def record(area: str, what: str, survived: int, tried: int) -> None:
+    from tests.tables import note
+
+    note("reliability", (area, what), survived, tried)
+
+
+def merge(key: tuple[str, str], survived: int, tried: int) -> None:
+    area, what = key
     with _lock:
         row = _rows.setdefault((area, what), [0, 0])
         row[0] += int(survived)
