@@ -44,19 +44,22 @@ def changes(frames):
     return np.abs(np.diff(f, axis=0)).mean(axis=(1, 2, 3))
 
 
-def boundary_figures(frames, cuts: list[int]) -> dict:
-    """``cuts``: index of the first new frame of each later shot. Change across each cut vs inside shots;
-    the subject's colour and centroid just before and just after."""
+def boundary_figures(frames, joins: list[tuple[int, int]]) -> dict:
+    """``joins``: (index of the first frame after the kept one, how many frames after it are cross-faded) of
+    each later shot. The largest frame-to-frame change across each join window (the step into it, each step
+    inside it and the step out of it) vs the median change inside the shots; the subject's colour and
+    centroid just before the window and just after it."""
     import numpy as np
 
     from sandbox.models.micro.analysis import analyse
 
     d = changes(frames)
-    across = [float(d[c - 1]) for c in cuts]
-    inside = float(np.median(np.delete(d, [c - 1 for c in cuts])))
+    steps = [list(range(c - 1, c + k)) for c, k in joins]
+    across = [float(d[s].max()) for s in steps]
+    inside = float(np.median(np.delete(d, [i for s in steps for i in s])))
     same_colour, jumps = [], []
-    for c in cuts:
-        before, after = analyse(frames[c - 3:c]), analyse(frames[c:c + 3])
+    for c, k in joins:
+        before, after = analyse(frames[c - 3:c]), analyse(frames[c + k:c + k + 3])
         same_colour.append(before.color is not None and before.color == after.color)
         if before.centroids and after.centroids:
             jumps.append(float(np.hypot(*np.subtract(before.centroids[-1], after.centroids[0]))))
@@ -108,17 +111,17 @@ def main() -> int:
         result = sb.storyboards.create(ana.id, shots, seed=100 + i)
         board = result.request["storyboard"]
         frames = working_frames(sb.storyboards.private, board["working_copy"])
-        cuts = [s["begin"] + s["carried"] for s in board["shots"][1:]]
-        for k, v in boundary_figures(frames, cuts).items():
+        joins = [(s["begin"] + s["carried"], s.get("overlap", 0)) for s in board["shots"][1:]]
+        for k, v in boundary_figures(frames, joins).items():
             conditioned[k] += v
         # hard cuts: each shot alone (its own seed as in the storyboard), concatenated
         alone = []
         for s in board["shots"]:
             single = sb.storyboards.create(ana.id, [shots[s["index"] - 1]], seed=s["seed"])
             single_frames = working_frames(sb.storyboards.private, single.request["storyboard"]["working_copy"])
-            alone.append(single_frames[-(s["frames"] - s["carried"]):])
+            alone.append(single_frames[-(s["frames"] - s["carried"] - s.get("overlap", 0)):])  # as many new frames
         joined = np.concatenate(alone)
-        hard_cuts = list(np.cumsum([len(a) for a in alone])[:-1])
+        hard_cuts = [(int(c), 0) for c in np.cumsum([len(a) for a in alone])[:-1]]
         for k, v in boundary_figures(joined, hard_cuts).items():
             hard[k] += v
 

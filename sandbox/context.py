@@ -15,6 +15,7 @@ from sandbox.cameo.verification import VerificationConfig
 from sandbox.config import SandboxConfig
 from sandbox.feed.ranker import FeedRanker
 from sandbox.generation.fairness import FairGate
+from sandbox.generation.jobs import JobRegistry
 from sandbox.generation.ratelimit import ActionLimits, RateLimiter
 from sandbox.generation.service import GenerationService
 from sandbox.identity.auth import IdentityService
@@ -75,6 +76,7 @@ class Sandbox:
             fingerprint=video_fingerprint, rate_limiter=RateLimiter.parse(config.rate_limit),
             sound=SoundService(SoundRegistry(), config.resolved_models_dir),
             gate=FairGate(config.generation_concurrency, config.cost_budget))
+        self.jobs = JobRegistry(self.generation.gate)  # my jobs: place in line, progress, cancel, reorder
         self.feed = FeedRanker(self.db, self.media)
         self.cameos = CameoService(
             self.db, self.media, MediaStore(config.private_dir), self.generation,

@@ -4,7 +4,8 @@ is held to a cost budget.
 
 Gradio's worker threads call :meth:`FairGate.admit` and wait inside it, so the order of work is decided here
 and not by the order of arrival in Gradio's queue. A job whose caller gave up (``cancelled()`` turns true)
-leaves the line without running.
+leaves the line without running. A person may reorder their own waiting jobs (:meth:`FairGate.move`): that
+changes which of theirs goes next, never when their turn comes.
 
 >>> gate = FairGate(slots=1, budget=2.0)
 >>> with gate.admit("ana", cost=1.0):
@@ -40,6 +41,7 @@ class Ticket:
     user_id: str
     cost: float
     order: int
+    job_id: str = ""  # the job (sandbox.generation.jobs) this turn is for; "" when nobody tracks it
     admitted: bool = False
     arrived: float = field(default_factory=time.monotonic)
 
@@ -83,14 +85,47 @@ class FairGate:
                 f"limit here is {self.budget:g} per person at a time — wait for one to finish, or ask for fewer "
                 "frames, a smaller size or fewer steps")
 
+    def line(self) -> list[Ticket]:
+        """The waiting tickets in the order they will be admitted if nobody else arrives (first: next)."""
+        with self._cond:
+            waiting, served = list(self._waiting), dict(self._last_served)
+        turn = max(served.values(), default=0)
+        order = []
+        while waiting:
+            ticket = pick_next(waiting, served)
+            waiting.remove(ticket)
+            order.append(ticket)
+            turn += 1
+            served[ticket.user_id] = turn
+        return order
+
+    def running(self) -> list[Ticket]:
+        with self._cond:
+            return list(self._running)
+
+    def move(self, user_id: str, job_id: str, offset: int) -> None:
+        """Move the waiting job ``job_id`` of ``user_id`` ``offset`` places among that user's own waiting jobs
+        (negative: earlier). Other users' jobs keep their turns: the user's set of places in line is the same."""
+        with self._cond:
+            mine = sorted((t for t in self._waiting if t.user_id == user_id), key=lambda t: t.order)
+            index = next((i for i, t in enumerate(mine) if t.job_id == job_id), None)
+            if index is None:
+                raise SandboxError(f"job {job_id} is not waiting (running or finished): only waiting jobs move")
+            target = index + int(offset)
+            if not 0 <= target < len(mine):
+                where = "first" if target < 0 else "last"
+                raise SandboxError(f"job {job_id} is already {where} of your {len(mine)} waiting job"
+                                   f"{'s' if len(mine) != 1 else ''}")
+            orders = [t.order for t in mine]
+            mine.insert(target, mine.pop(index))
+            for ticket, order in zip(mine, orders, strict=True):
+                ticket.order = order
+            self._cond.notify_all()
+
     def _next(self) -> Ticket | None:
         if not self._waiting or len(self._running) >= self.slots:
             return None
-        first_of_user: dict[str, Ticket] = {}
-        for ticket in sorted(self._waiting, key=lambda t: t.order):
-            first_of_user.setdefault(ticket.user_id, ticket)
-        # the user served longest ago (never served: first) goes next; ties by arrival
-        return min(first_of_user.values(), key=lambda t: (self._last_served.get(t.user_id, -1), t.order))
+        return pick_next(self._waiting, self._last_served)
 
     def _admit_waiting(self) -> None:
         while (ticket := self._next()) is not None:
@@ -101,12 +136,13 @@ class FairGate:
         self._cond.notify_all()
 
     @contextmanager
-    def admit(self, user_id: str, cost: float, cancelled: Callable[[], bool] | None = None) -> Iterator[Ticket]:
+    def admit(self, user_id: str, cost: float, cancelled: Callable[[], bool] | None = None,
+              job_id: str = "") -> Iterator[Ticket]:
         """Wait for a turn (refused at once over the budget), run the body, free the slot. If ``cancelled()``
-        turns true while waiting, leave the line and raise."""
+        turns true while waiting, leave the line and raise. ``job_id``: the tracked job this turn is for."""
         with self._cond:
             self.check_budget(user_id, cost)
-            ticket = Ticket(user_id, float(cost), next(self._order))
+            ticket = Ticket(user_id, float(cost), next(self._order), job_id)
             self._waiting.append(ticket)
             self._admit_waiting()
         while True:
@@ -128,3 +164,17 @@ class FairGate:
             with self._cond:
                 self._running.remove(ticket)
                 self._admit_waiting()
+
+
+def pick_next(waiting: list[Ticket], last_served: dict[str, int]) -> Ticket:
+    """Round robin between users: the user served longest ago (never served: first) goes next, with that
+    user's first waiting job (by ``order``); ties by arrival.
+
+    >>> a1, a2, b1 = Ticket("ana", 1, 0), Ticket("ana", 1, 1), Ticket("ben", 1, 2)
+    >>> pick_next([a1, a2, b1], {}).user_id, pick_next([a1, a2, b1], {"ana": 5}).user_id
+    ('ana', 'ben')
+    """
+    first_of_user: dict[str, Ticket] = {}
+    for ticket in sorted(waiting, key=lambda t: t.order):
+        first_of_user.setdefault(ticket.user_id, ticket)
+    return min(first_of_user.values(), key=lambda t: (last_served.get(t.user_id, -1), t.order))

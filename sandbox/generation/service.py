@@ -176,12 +176,12 @@ class GenerationService:
             self.check_prompt("sound_prompt", request.sound_prompt, user_id, allowed_figures)
 
     def run(self, user_id: str, loaded: LoadedPipeline, request: GenerationRequest,
-            progress: Progress = _no_progress, cancelled: Callable[[], bool] | None = None,
+            progress: Progress = _no_progress, cancelled: Callable[[], bool] | None = None, job_id: str = "",
             **conditioning) -> np.ndarray:
         """Only the pipeline call (on the GPU where there is one), after waiting its turn in the fair gate like
         every generation: for services that make several clips into one video (storyboards) and save it
-        themselves."""
-        turn = (self.gate.admit(user_id, self.relative_cost(request, loaded.spec), cancelled)
+        themselves. ``job_id``: the tracked job (sandbox.generation.jobs) the turn is for."""
+        turn = (self.gate.admit(user_id, self.relative_cost(request, loaded.spec), cancelled, job_id)
                 if self.gate is not None else nullcontext())
         with turn:
             return self._run_on_gpu(loaded, request, progress, **conditioning)
@@ -317,14 +317,16 @@ class GenerationService:
                  postprocess: Callable[[np.ndarray], np.ndarray] | None = None,
                  soundtrack: Callable[[np.ndarray], Soundtrack | None] | None = None,
                  preview: PreviewSink | None = None, private_prompt: str = "",
-                 cancelled: Callable[[], bool] | None = None, **conditioning) -> GenerationResult:
+                 cancelled: Callable[[], bool] | None = None, job_id: str = "",
+                 **conditioning) -> GenerationResult:
         """Check, wait for a turn, load, run, make the sound, mark, encode, sign and save a draft.
         ``conditioning`` goes to the pipeline (VACE ``reference_images``, ``video``, ``mask``); ``parent``: the
         video this one remixes (a C2PA ingredient); ``postprocess``: frames → frames before the watermark (a
         remix that extends its original); ``soundtrack``: final frames → the sound to use instead of making one
         (a remix keeping its original's); ``preview``: receives a picture of where the run is heading every few
         steps (live preview); ``private_prompt``: added to the prompt for the pipeline only (a cameo owner's
-        instructions: never stored with the draft or shown); ``cancelled()``: the caller gave up waiting."""
+        instructions: never stored with the draft or shown); ``cancelled()``: the caller gave up waiting;
+        ``job_id``: the tracked job (sandbox.generation.jobs) this is, so its owner sees its place in line."""
         t0 = time.perf_counter()
         request, spec = self.prepare_request(request)
         self.check_text(user_id, request, allowed_figures)
@@ -333,7 +335,7 @@ class GenerationService:
             self.gate.check_budget(user_id, cost)  # before the rate limit counts it
         if self.rate_limiter is not None:
             self.rate_limiter.check(user_id)
-        turn = self.gate.admit(user_id, cost, cancelled) if self.gate is not None else nullcontext()
+        turn = self.gate.admit(user_id, cost, cancelled, job_id) if self.gate is not None else nullcontext()
         with turn:  # the pipeline and the sound model: the work that waits its turn
             t_turn = time.perf_counter()
             progress(0.0, f"loading {spec.label}")

@@ -101,10 +101,11 @@ class RemixService:
               seed: int = -1, cameos: list[str] | None = None, steps: int | None = None,
               num_frames: int | None = None, model: str | None = None,
               progress: Progress = _no_progress, sound: bool | None = None,
-              sound_prompt: str = "", cancelled: Callable[[], bool] | None = None) -> GenerationResult:
+              sound_prompt: str = "", cancelled: Callable[[], bool] | None = None,
+              job_id: str = "") -> GenerationResult:
         """A draft of ``actor_id`` that remixes ``post_id``: its parent is the original. Sound
         (sandbox.sound.remix): a restyle keeps the original's, an extend continues it, unless ``sound_prompt``
-        asks for a new one."""
+        asks for a new one. ``job_id``: the tracked job (sandbox.generation.jobs) this is."""
         check_inputs(mode, keep, prompt)
         with self.db.session() as s:
             original = self.load_original(s, actor_id, post_id)
@@ -138,7 +139,7 @@ class RemixService:
         result = self.generation.generate(actor_id, request, progress, allowed_figures=allowed,
                                           parent=original.path, postprocess=postprocess, soundtrack=soundtrack,
                                           private_prompt=private_instructions(instructions), cancelled=cancelled,
-                                          **cond.pipeline_kwargs())
+                                          job_id=job_id, **cond.pipeline_kwargs())
         if request.cameo_ids:
             self.cameos.record_draft_uses(actor_id, result.draft_id, list(request.cameo_ids))
         return result

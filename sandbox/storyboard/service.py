@@ -20,6 +20,7 @@ import io
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -46,6 +47,7 @@ from sandbox.storyboard.conditioning import (
 )
 from sandbox.storyboard.image import StartImage, cameos_in_image, load_image
 from sandbox.storyboard.shots import (
+    OVERLAP_FRAMES,
     Shot,
     StoryboardLimits,
     check_shots,
@@ -65,6 +67,7 @@ class PlannedShot:
     request: GenerationRequest
     begin: int = 0  # index in the stitched video of this shot's first generated frame
     carried: int = 0  # how many of its first frames repeat frames already there (not new)
+    overlap: int = 0  # how many frames after those are cross-faded with the previous shot's last frames
 
     @property
     def frames(self) -> int:
@@ -73,6 +76,7 @@ class PlannedShot:
     def record(self, index: int) -> dict:
         return {"index": index, "prompt": self.shot.prompt, "seconds": self.shot.seconds,
                 "seed": int(self.request.seed), "frames": self.frames, "begin": self.begin, "carried": self.carried,
+                "overlap": self.overlap,
                 "prompt_sha256": hashlib.sha256(self.request.prompt.encode()).hexdigest()}
 
 
@@ -136,21 +140,24 @@ class StoryboardService:
                 n = shot_frames(shot.seconds, spec.fps, carried_frames(
                     shot_frames(shot.seconds, spec.fps, 0, spec.frames)), spec.frames)
                 carried = carried_frames(n)
+            overlap = 0 if i == 0 else max(0, min(OVERLAP_FRAMES, n - carried - 1, end - carried))
             seed = shot.seed if shot.seed >= 0 else (base.seed + i if base.seed >= 0 else -1)
             request = replace(base, prompt=style_prompt(shot, style), seed=seed, num_frames=n)
             request, _ = self.generation.prepare_request(request)
             self.generation.check_text(actor_id, request, allowed)
-            begin = end - carried if i else 0
-            planned.append(PlannedShot(shot, request, begin=begin, carried=carried))
+            begin = end - carried - overlap if i else 0
+            planned.append(PlannedShot(shot, request, begin=begin, carried=carried, overlap=overlap))
             end = begin + n
         return planned
 
     def shoot(self, actor_id: str, loaded, plan: PlannedShot, cond: RemixConditioning | None, references: list,
-              progress: Progress, preview: PreviewSink | None = None) -> np.ndarray:
+              progress: Progress, preview: PreviewSink | None = None, cancelled: Callable[[], bool] | None = None,
+              job_id: str = "") -> np.ndarray:
         kwargs = cond.pipeline_kwargs() if cond is not None else {}
         if references:
             kwargs["reference_images"] = references
-        return self.generation.run(actor_id, loaded, plan.request, progress, preview=preview, **kwargs)
+        return self.generation.run(actor_id, loaded, plan.request, progress, cancelled, job_id, preview=preview,
+                                   **kwargs)
 
     def sign_and_save(self, actor_id: str, plans: list[PlannedShot], stitched: np.ndarray, summary: GenerationRequest,
                       spec, start: StartImage | None, timings: dict) -> GenerationResult:
@@ -216,8 +223,11 @@ class StoryboardService:
     def create(self, actor_id: str, shots: list, style: str = "", cameos: list[str] | None = None,
                image: Path | str | None = None, image_post_id: str | None = None, seed: int = -1,
                negative_prompt: str = "", steps: int | None = None, model: str | None = None,
-               progress: Progress = _no_progress, preview: PreviewSink | None = None) -> GenerationResult:
-        """Make every shot in order, each continuing from the previous one, and keep ONE draft of them all."""
+               progress: Progress = _no_progress, preview: PreviewSink | None = None,
+               cancelled: Callable[[], bool] | None = None, job_id: str = "") -> GenerationResult:
+        """Make every shot in order, each continuing from the previous one, and keep ONE draft of them all.
+        ``cancelled()``: the caller gave up (a shot waiting for its turn leaves the line); ``job_id``: the tracked
+        job (sandbox.generation.jobs) this storyboard is."""
         t0 = time.perf_counter()
         shots = parse_shots(shots)
         spec = self.generation.loader.spec_for(model)
@@ -257,19 +267,20 @@ class StoryboardService:
             if i == 0:
                 cond = first_frame_conditioning(start.pixels, plan.frames) if start is not None else None
             else:
-                cond = continue_conditioning(stitched, plan.frames, plan.carried)
-            frames = self.shoot(actor_id, loaded, plan, cond, references, shot_progress, preview)
+                cond = continue_conditioning(stitched[:len(stitched) - plan.overlap], plan.frames, plan.carried)
+            frames = self.shoot(actor_id, loaded, plan, cond, references, shot_progress, preview, cancelled, job_id)
             if i == 0:
                 stitched = frames if start is None else np.concatenate([start.pixels[None], frames[1:]])
             else:
-                stitched = np.concatenate([stitched, frames[plan.carried:]])
+                stitched = join(stitched, frames, plan.carried, plan.overlap)
         timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(time.perf_counter() - t1, 4)}
         result = self.sign_and_save(actor_id, plans, stitched, summary, spec, start, timings)
         result.timings["total_s"] = round(time.perf_counter() - t0, 4)
         return result
 
     def reshoot(self, actor_id: str, draft_id: str, shot: int, prompt: str | None = None, seed: int = -1,
-                progress: Progress = _no_progress, preview: PreviewSink | None = None) -> GenerationResult:
+                progress: Progress = _no_progress, preview: PreviewSink | None = None,
+                cancelled: Callable[[], bool] | None = None, job_id: str = "") -> GenerationResult:
         """A new draft where shot ``shot`` (1-based) is made again — with a new prompt if given — between the
         previous shot's end and the next shot's beginning, which are kept; every other shot is unchanged."""
         t0 = time.perf_counter()
@@ -310,19 +321,22 @@ class StoryboardService:
         self.generation.check_text(actor_id, request, allowed)
         if self.generation.rate_limiter is not None:
             self.generation.rate_limiter.check(actor_id)
-        begin, n, carried = old["begin"], old["frames"], old["carried"]
+        begin, n, carried, overlap = old["begin"], old["frames"], old["carried"], old.get("overlap", 0)
         after = shots[shot] if shot < len(shots) else None
-        tail_k = after["carried"] if after else 0
-        head = stitched[begin:begin + carried] if carried else None
+        # kept: the frames it opens on and those cross-faded with the previous shot, and at its end what the next
+        # shot opens on and is cross-faded with
+        head_k = carried + overlap
+        tail_k = after["carried"] + after.get("overlap", 0) if after else 0
+        head = stitched[begin:begin + head_k] if head_k else None
         tail = stitched[begin + n - tail_k:begin + n] if tail_k else None
-        plan = PlannedShot(new_shot, request, begin=begin, carried=carried)
+        plan = PlannedShot(new_shot, request, begin=begin, carried=carried, overlap=overlap)
         loaded = self.generation.loader.load(spec)
         t1 = time.perf_counter()
         cond = bridge_conditioning(head, tail, n) if (head is not None or tail is not None) else None
         references = self.cameos.reference_images(cameo_rows) if cameo_rows else []
-        frames = self.shoot(actor_id, loaded, plan, cond, references, progress, preview)
+        frames = self.shoot(actor_id, loaded, plan, cond, references, progress, preview, cancelled, job_id)
         stitched = stitched.copy()
-        stitched[begin + carried:begin + n - tail_k] = frames[carried:n - tail_k]
+        stitched[begin + head_k:begin + n - tail_k] = frames[head_k:n - tail_k]
         timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(time.perf_counter() - t1, 4)}
         plans = []
         for i, s_ in enumerate(shots):
@@ -331,7 +345,8 @@ class StoryboardService:
                 continue
             r = replace(base, prompt=style_prompt(Shot(s_["prompt"]), style), seed=s_["seed"],
                         num_frames=s_["frames"], storyboard=None)
-            plans.append(PlannedShot(Shot(s_["prompt"], s_["seconds"], s_["seed"]), r, s_["begin"], s_["carried"]))
+            plans.append(PlannedShot(Shot(s_["prompt"], s_["seconds"], s_["seed"]), r, s_["begin"], s_["carried"],
+                                     s_.get("overlap", 0)))
         summary = replace(base, prompt=" / ".join(p.shot.prompt for p in plans)[:self.generation.max_prompt_chars],
                           storyboard={"style": board.get("style", ""), "start_image": board.get("start_image"),
                                       "reshot": {"from_draft": draft_id, "shot": shot}})
@@ -346,6 +361,22 @@ class StoryboardService:
         result = self.sign_and_save(actor_id, plans, stitched, summary, spec, start, timings)
         result.timings["total_s"] = round(time.perf_counter() - t0, 4)
         return result
+
+
+def join(stitched: np.ndarray, frames: np.ndarray, carried: int, overlap: int) -> np.ndarray:
+    """The next shot's ``frames`` after the video so far. Its first ``carried`` frames repeat frames already
+    there (dropped); its next ``overlap`` frames show the same moments as the video's last ``overlap`` frames and
+    are cross-faded with them, the new shot's weight rising 1/(k+1), 2/(k+1), …
+
+    >>> video, shot = np.zeros((4, 1, 1, 3), np.uint8), np.full((5, 1, 1, 3), 90, np.uint8)
+    >>> join(video, shot, carried=1, overlap=2)[:, 0, 0, 0].tolist()
+    [0, 0, 30, 60, 90, 90]
+    """
+    if overlap == 0:
+        return np.concatenate([stitched, frames[carried:]])
+    weight = (np.arange(1, overlap + 1, dtype=np.float32) / (overlap + 1)).reshape(-1, 1, 1, 1)
+    shared = stitched[-overlap:].astype(np.float32) * (1 - weight) + frames[carried:carried + overlap] * weight
+    return np.concatenate([stitched[:-overlap], np.round(shared).astype(np.uint8), frames[carried + overlap:]])
 
 
 def owner_instructions(cameos: list[Cameo], owners: list[User]) -> list[str]:

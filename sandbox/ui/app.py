@@ -13,7 +13,7 @@ import gradio as gr
 
 from sandbox.context import Sandbox
 from sandbox.errors import ModelUnavailable
-from sandbox.ui import cameo, create, feed, profile, remix, reports, security, social, storyboard, verify
+from sandbox.ui import cameo, create, feed, profile, queue, remix, reports, security, social, storyboard, verify
 from sandbox.ui.players import PLAYER_HEAD
 from sandbox.ui.shell import Shell
 
@@ -34,6 +34,7 @@ def build_demo(sb: Sandbox) -> gr.Blocks:
             shell = Shell(sb=sb, demo=demo, user=user, header=header, tabs=tabs, personas=personas)
             create.build(shell)
             storyboard.build(shell)
+            queue.build(shell)
             cameo.build(shell)
             remix_tab = remix.build(shell)
             feed.build(shell, remix_post=remix_tab.post)
@@ -58,6 +59,7 @@ def persona_switcher(sb: Sandbox, personas: list[str]) -> gr.Dropdown | gr.Textb
 def register_api(sb: Sandbox) -> None:
     """The API-only endpoints: every social, feed, moderation and cameo action, and the remix lineage."""
     functions = {**social.api_functions(sb), **reports.moderation_functions(sb), **cameo.api_functions(sb),
+                 **queue.api_functions(sb),
                  "lineage": remix.make_lineage(sb)}
     for api_name, fn in functions.items():
         gr.api(fn, api_name=api_name)

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable
 
 import gradio as gr
+import numpy as np
 
 from sandbox.context import Sandbox
 from sandbox.errors import GenerationCancelled, SandboxError
@@ -117,6 +118,39 @@ class CancelSwitch:
         from sandbox.generation.service import cancellable
 
         return cancellable(progress_adapter(progress), self.arm(request))
+
+
+class PreviewBoard:
+    """The latest live-preview picture of each browser session's running job; a timer shows it while the job
+    runs (the endpoints' outputs stay the MP4 and its details). Create and Storyboard each keep one."""
+
+    def __init__(self) -> None:
+        self._latest: dict[str, np.ndarray | None] = {}
+
+    @staticmethod
+    def _key(request: gr.Request | None) -> str:
+        return getattr(request, "session_hash", None) or "no-session"
+
+    def sink(self, request: gr.Request | None):
+        key = self._key(request)
+        self._latest[key] = None
+        return lambda image: self._latest.__setitem__(key, image)
+
+    def latest(self, request: gr.Request = None):
+        return self._latest.get(self._key(request))
+
+
+def wire_live_preview(previews: PreviewBoard, image: gr.Image, buttons: list[gr.Button], events: list) -> None:
+    """While a job started by one of ``buttons`` runs, a timer shows its latest preview in ``image`` (every half
+    second); when any of ``events`` ends (done, failed or cancelled) the timer stops and the image hides."""
+    timer = gr.Timer(0.5, active=False)
+    timer.tick(previews.latest, None, image, api_visibility="private", queue=False)
+    for button in buttons:
+        button.click(lambda: (gr.Timer(active=True), gr.Image(value=None, visible=True)), None, [timer, image],
+                     api_visibility="private", queue=False)
+    for event in events:
+        event.then(lambda: (gr.Timer(active=False), gr.Image(visible=False)), None, [timer, image],
+                   api_visibility="private", queue=False)
 
 
 def plural(count: int, word: str, plural_form: str | None = None) -> str:

@@ -15,7 +15,15 @@ from sandbox.social.posts import REMIX_POLICIES
 from sandbox.social.text import escape
 from sandbox.ui import security
 from sandbox.ui.cameo import usable_choices as cameo_choices_for
-from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, progress_adapter, user_errors
+from sandbox.ui.common import (
+    CancelSwitch,
+    PreviewBoard,
+    acting_user,
+    details_markdown,
+    progress_adapter,
+    user_errors,
+    wire_live_preview,
+)
 from sandbox.ui.shell import Shell
 
 
@@ -56,8 +64,9 @@ def size_for(sb: Sandbox, model_id: str, aspect: str, resolution: str) -> tuple[
     return spec.size.for_aspect(spec.resolutions.get(resolution, spec.resolutions[spec.default_resolution]), aspect)
 
 
-def make_generate(sb: Sandbox, cancel: CancelSwitch | None = None):
+def make_generate(sb: Sandbox, cancel: CancelSwitch | None = None, previews: PreviewBoard | None = None):
     cancel = cancel or CancelSwitch()
+    previews = previews or PreviewBoard()
 
     @user_errors
     def generate(user: str, prompt: str, negative_prompt: str = "", seed: int = -1, num_frames: int = 17,
@@ -78,12 +87,14 @@ def make_generate(sb: Sandbox, cancel: CancelSwitch | None = None):
                                 guidance=float(guidance) if guidance is not None else None, model=model or None,
                                 preset=preset or None, sound=None if sound in (None, True) else False,
                                 sound_prompt=sound_prompt or "")
-        flag = cancel.arm(request)  # the Cancel button; while waiting for a turn, a client that left too
+        flag = cancel.arm(request)  # the Cancel button (and My jobs' cancel); while waiting, a client that left
         gone = security.cancel_check()
         try:
-            result = sb.cameos.generate(actor.id, req, list(cameos or []),
-                                        cancellable(progress_adapter(progress), flag),
-                                        cancelled=lambda: flag.is_set() or gone())
+            with sb.jobs.track(actor.id, "video", req.prompt, flag) as job:  # the Queue tab shows it
+                result = sb.cameos.generate(actor.id, req, list(cameos or []),
+                                            cancellable(job.watching(progress_adapter(progress)), flag),
+                                            cancelled=lambda: flag.is_set() or gone(), job_id=job.id,
+                                            preview=job.showing(previews.sink(request)))  # the live preview
         finally:
             cancel.finish(request)
         return str(result.video_path), result.to_dict()
@@ -166,6 +177,8 @@ def build(shell: Shell) -> None:
                     generate_btn = gr.Button("Generate", variant="primary")
                     cancel_btn = gr.Button("Cancel", variant="stop")
             with gr.Column(scale=2):
+                preview = gr.Image(label="Live preview (where the video is heading) — Cancel if it goes wrong",
+                                   height=160, interactive=False, visible=False, elem_id="create-preview")
                 video = gr.Video(label="Result", autoplay=True, loop=True, buttons=["download"], interactive=False)
                 with gr.Group():
                     with gr.Row():
@@ -195,17 +208,22 @@ def build(shell: Shell) -> None:
           trigger_mode="always_last")
 
     # generate → draft → publish
-    switch = CancelSwitch()
+    switch, previews = CancelSwitch(), PreviewBoard()
     my_drafts = make_my_drafts(sb)
     gr.on(shell.on_persona(), my_drafts, [user], drafts, api_name="my_drafts", trigger_mode="always_last")
-    generate_event = generate_btn.click(
-        make_generate(sb, switch),
+    generate_run = generate_btn.click(
+        make_generate(sb, switch, previews),
         [user, prompt, negative_prompt, seed, num_frames, width, height, steps, guidance, model, preset, cameo_pick,
          sound, sound_prompt],
         [video, details], api_name="generate", concurrency_id="generation",
         concurrency_limit=security.GENERATION_WORKERS,  # they wait in the fair gate, which picks the order
-    ).success(my_drafts, [user], drafts, api_name="refresh_drafts", api_visibility="private")
-    cancel_btn.click(switch.cancel, None, None, cancels=[generate_event], api_visibility="private")
+    )
+    generate_event = generate_run.success(my_drafts, [user], drafts, api_name="refresh_drafts",
+                                          api_visibility="private")
+    cancel_btn.click(switch.cancel, None, None, cancels=[generate_run, generate_event],
+                     api_visibility="private")
+    with tab:  # its timer inside the tab: a non-tab child of gr.Tabs shifts every later tab's button
+        wire_live_preview(previews, preview, [generate_btn], [generate_run])  # also when it fails
     generate_event.success(lambda d: (d["draft_id"], details_markdown(sb, d)), details, [draft_id, summary],
                            api_visibility="private")
     drafts.select(pick_draft, None, draft_id, api_visibility="private")

@@ -3,41 +3,29 @@
 from __future__ import annotations
 
 import gradio as gr
-import numpy as np
 
 from sandbox.context import Sandbox
+from sandbox.generation.service import cancellable
 from sandbox.social.posts import REMIX_POLICIES
 from sandbox.social.text import escape
 from sandbox.storyboard.shots import parse_shots
 from sandbox.ui import security
 from sandbox.ui.cameo import usable_choices
-from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, user_errors
+from sandbox.ui.common import (
+    CancelSwitch,
+    PreviewBoard,
+    acting_user,
+    details_markdown,
+    progress_adapter,
+    user_errors,
+    wire_live_preview,
+)
 from sandbox.ui.create import make_publish, with_button_busy
 from sandbox.ui.shell import Shell
 
 EXAMPLE_SHOTS = [["a red circle moving right on a blue background", 1.0],
                  ["a red circle moving down on a blue background", 1.0],
                  ["a red circle moving left on a blue background", 1.0]]
-
-
-class PreviewBoard:
-    """The latest live-preview picture of each browser session's running job; a timer shows it while the job
-    runs (the endpoints' outputs stay the MP4 and its details)."""
-
-    def __init__(self) -> None:
-        self._latest: dict[str, np.ndarray | None] = {}
-
-    @staticmethod
-    def _key(request: gr.Request | None) -> str:
-        return getattr(request, "session_hash", None) or "no-session"
-
-    def sink(self, request: gr.Request | None):
-        key = self._key(request)
-        self._latest[key] = None
-        return lambda image: self._latest.__setitem__(key, image)
-
-    def latest(self, request: gr.Request = None):
-        return self._latest.get(self._key(request))
 
 
 def shot_rows(shots) -> list:
@@ -64,12 +52,17 @@ def make_storyboard(sb: Sandbox, cancel: CancelSwitch | None = None, previews: P
         `style` added to every shot, up to two `cameos`; start from an `image` (file) or the last frame of a post
         you may remix (`image_post_id`). Returns the one MP4 and its details (`draft_id`, `storyboard.shots`)."""
         actor = acting_user(sb, user, request)
+        rows = parse_shots(shot_rows(shots))
+        flag, gone = cancel.arm(request), security.cancel_check()
         try:
-            result = sb.storyboards.create(
-                actor.id, parse_shots(shot_rows(shots)), style or "", list(cameos or []), image or None,
-                (image_post_id or "").strip() or None, int(seed) if seed is not None else -1,
-                steps=int(steps) if steps else None, progress=cancel.progress(request, progress),
-                preview=previews.sink(request))
+            with sb.jobs.track(actor.id, "storyboard", " / ".join(r.prompt for r in rows), flag) as job:
+                result = sb.storyboards.create(
+                    actor.id, rows, style or "", list(cameos or []), image or None,
+                    (image_post_id or "").strip() or None, int(seed) if seed is not None else -1,
+                    steps=int(steps) if steps else None,
+                    progress=cancellable(job.watching(progress_adapter(progress)), flag),
+                    preview=job.showing(previews.sink(request)), cancelled=lambda: flag.is_set() or gone(),
+                    job_id=job.id)
         finally:
             cancel.finish(request)
         return str(result.video_path), result.to_dict()
@@ -88,11 +81,16 @@ def make_reshoot(sb: Sandbox, cancel: CancelSwitch | None = None, previews: Prev
         """Make shot number `shot` of a storyboard draft again (with a new `prompt` if given); the other shots stay
         as they were. Returns a new draft."""
         actor = acting_user(sb, user, request)
+        flag, gone = cancel.arm(request), security.cancel_check()
         try:
-            result = sb.storyboards.reshoot(actor.id, (draft_id or "").strip(), int(shot or 0), prompt or None,
-                                            int(seed) if seed is not None else -1,
-                                            progress=cancel.progress(request, progress),
-                                            preview=previews.sink(request))
+            with sb.jobs.track(actor.id, "reshoot", f"shot {shot} of {draft_id}: {prompt or 'same prompt'}",
+                               flag) as job:
+                result = sb.storyboards.reshoot(
+                    actor.id, (draft_id or "").strip(), int(shot or 0), prompt or None,
+                    int(seed) if seed is not None else -1,
+                    progress=cancellable(job.watching(progress_adapter(progress)), flag),
+                    preview=job.showing(previews.sink(request)), cancelled=lambda: flag.is_set() or gone(),
+                    job_id=job.id)
         finally:
             cancel.finish(request)
         return str(result.video_path), result.to_dict()
@@ -148,17 +146,9 @@ def build(shell: Shell) -> None:
                     publish_btn = gr.Button("Publish storyboard", variant="secondary")
                 summary = gr.Markdown()
                 details = gr.JSON(label="Details", open=False)
-        # inside the tab: the browser numbers tabs by their place among gr.Tabs' children, so a timer there
-        # shifted every later tab by one and opening Cameo wrote "Cameo" over the Remix button
-        timer = gr.Timer(0.5, active=False)
 
     gr.on([*shell.on_persona(), tab.select], usable_choices(sb), [user], cameo_pick, api_visibility="private")
     switch, previews = CancelSwitch(), PreviewBoard()
-    timer.tick(previews.latest, None, preview, api_visibility="private", queue=False)
-    live = {"fn": lambda: (gr.Timer(active=True), gr.Image(value=None, visible=True)), "inputs": None,
-            "outputs": [timer, preview], "api_visibility": "private", "queue": False}
-    make_btn.click(**live)
-    reshoot_btn.click(**live)
     event = make_btn.click(make_storyboard(sb, switch, previews),
                            [user, shots, style, cameo_pick, image, image_post_id, seed, steps], [video, details],
                            api_name="storyboard",
@@ -168,9 +158,9 @@ def build(shell: Shell) -> None:
                                 api_name="storyboard_reshoot", concurrency_limit=security.GENERATION_WORKERS,
                                 concurrency_id="generation")
     cancel_btn.click(switch.cancel, None, None, cancels=[event, reshoot], api_visibility="private")
+    with tab:  # its timer inside the tab: a non-tab child of gr.Tabs shifts every later tab's button
+        wire_live_preview(previews, preview, [make_btn, reshoot_btn], [event, reshoot])
     for done in (event, reshoot):
-        done.then(lambda: (gr.Timer(active=False), gr.Image(visible=False)), None, [timer, preview],
-                  api_visibility="private", queue=False)
         done.success(lambda d: (d["draft_id"], shots_markdown(sb, d)), details, [draft_id, summary],
                      api_visibility="private")
     user.change(lambda: ("", None, None, ""), None, [draft_id, video, details, summary], api_visibility="private")

@@ -12,7 +12,7 @@ from sandbox.errors import PermissionDenied, SandboxError
 from sandbox.generation.video import read_frames
 from sandbox.store.schema import CameoUse, Draft
 from sandbox.storyboard.service import working_frames
-from sandbox.storyboard.shots import Shot
+from sandbox.storyboard.shots import OVERLAP_FRAMES, Shot
 from tests.cameo.conftest import make_cameo
 from tests.conftest import make_post
 
@@ -52,8 +52,9 @@ def test_three_shots_make_one_draft_listing_its_shots_in_details_and_credentials
     shots = result.request["storyboard"]["shots"]
     assert [s["prompt"] for s in shots] == [RIGHT, DOWN, LEFT]
     assert [s["carried"] for s in shots] == [0, 1, 1]  # each later shot opens on the previous one's last frames
+    assert [s["overlap"] for s in shots] == [0, OVERLAP_FRAMES, OVERLAP_FRAMES]  # …and cross-fades into them
     frames = read_frames(result.video_path)
-    assert len(frames) == 9 + 8 + 8  # one video: every shot's new frames, once
+    assert len(frames) == 9 + 2 * (8 - OVERLAP_FRAMES)  # one video: every shot's new frames, once
     report = sb.provenance.verify(ana.id, result.video_path)
     assert [s["title"] for s in report["credentials"]["shots"]] == ["shot-1.mp4", "shot-2.mp4", "shot-3.mp4"]
     assert [s["claims"]["shot"] for s in report["credentials"]["shots"]] == [1, 2, 3]
@@ -81,7 +82,8 @@ def test_reshoot_changes_one_shot_and_keeps_every_other_frame(board):
     assert before.shape == after.shape
     shot2 = again.request["storyboard"]["shots"][1]
     shot3 = again.request["storyboard"]["shots"][2]
-    new = slice(shot2["begin"] + shot2["carried"], shot2["begin"] + shot2["frames"] - shot3["carried"])
+    new = slice(shot2["begin"] + shot2["carried"] + shot2["overlap"],  # after the cross-fade with shot 1
+                shot2["begin"] + shot2["frames"] - shot3["carried"] - shot3["overlap"])  # before shot 3's
     assert np.array_equal(before[:new.start], after[:new.start])  # shot 1 untouched
     assert np.array_equal(before[new.stop:], after[new.stop:])  # shot 3 (and the frames it continues) untouched
     assert not np.array_equal(before[new], after[new])

@@ -1,7 +1,10 @@
 """End to end: app.py on a loopback port, driven through gradio_client exactly as README shows."""
 
+import time
+
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 
 from sandbox.generation.video import probe
 from tests.app_server import AppServer
@@ -65,19 +68,25 @@ def test_bad_input_is_a_clear_error_and_the_app_keeps_serving(client, kwargs, me
     assert details["draft_id"]
 
 
-def test_password_mode_refuses_acting_as_someone_else(tmp_path, models_dir):
-    from gradio_client.exceptions import AppError
+@pytest.fixture(scope="module")
+def password_server(tmp_path_factory, models_dir):
+    """Password mode, ana and ben signed up; no rate limit or cost budget (the queue test holds three jobs)."""
+    with AppServer(tmp_path_factory.mktemp("pw"), models_dir, SANDBOX_IDENTITY="password",
+                   SANDBOX_USERS="ana:pa,ben:pb", SANDBOX_RATE_LIMIT="", SANDBOX_COST_BUDGET="") as srv:
+        yield srv
 
-    with AppServer(tmp_path / "pw", models_dir, SANDBOX_IDENTITY="password", SANDBOX_USERS="ana:pa,ben:pb") as srv:
-        client = Client(srv.url, auth=("ana", "pa"), verbose=False)
-        with pytest.raises(AppError, match="signed in as @ana and cannot act as @ben"):
-            client.predict(user="ben", prompt="a fox", num_frames=5, width=32, height=32, steps=1,
-                           api_name="/generate")
-        _, details = client.predict(prompt="a fox", num_frames=5, width=32, height=32, steps=1,
-                                    api_name="/generate")
-        assert details["draft_id"]
-        with pytest.raises(Exception):  # noqa: B017 — wrong password: no session at all
-            Client(srv.url, auth=("ana", "wrong"), verbose=False)
+
+def test_password_mode_refuses_acting_as_someone_else(password_server):
+    srv = password_server
+    client = Client(srv.url, auth=("ana", "pa"), verbose=False)
+    with pytest.raises(AppError, match="signed in as @ana and cannot act as @ben"):
+        client.predict(user="ben", prompt="a fox", num_frames=5, width=32, height=32, steps=1,
+                       api_name="/generate")
+    _, details = client.predict(prompt="a fox", num_frames=5, width=32, height=32, steps=1,
+                                api_name="/generate")
+    assert details["draft_id"]
+    with pytest.raises(Exception):  # noqa: B017 — wrong password: no session at all
+        Client(srv.url, auth=("ana", "wrong"), verbose=False)
 
 
 SMALL = {"num_frames": 5, "width": 32, "height": 32, "steps": 1}
@@ -183,3 +192,59 @@ def test_a_new_signup_can_generate_at_once(client):
     _, details = client.predict(user="newbie", prompt="a red circle", num_frames=5, width=32, height=32, steps=1,
                                 api_name="/generate")
     assert details["draft_id"].startswith("d_")
+
+
+PROMPTS = ("a red circle moving right", "a blue square moving up", "a green star spinning")
+
+
+def wait_for(predicate, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_only_the_owner_sees_cancels_and_reorders_their_jobs(password_server):
+    """My jobs, two people signed in: another person's session cannot see, cancel or reorder my jobs — not by
+    their job id, not by claiming my name; I can reorder and cancel them."""
+    srv = password_server
+    ben, ana = Client(srv.url, auth=("ben", "pb"), verbose=False), Client(srv.url, auth=("ana", "pa"),
+                                                                            verbose=False)
+    runs = []
+    for prompt in PROMPTS:  # one after the other: their order in line is known
+        runs.append(ben.submit(prompt=prompt, steps=100, num_frames=9, width=32, height=32,
+                               api_name="/generate"))
+        wait_for(lambda n=len(runs): len(ben.predict(api_name="/my_jobs")) == n)
+    mine = ben.predict(api_name="/my_jobs")
+    assert [(j["prompt"], j["state"]) for j in mine] == [(PROMPTS[1], "waiting"), (PROMPTS[2], "waiting"),
+                                                         (PROMPTS[0], "running")]
+    # the attacker: ana's own session, ben's job ids
+    seen_by_ana = ana.predict(api_name="/my_jobs")
+    assert not {j["job_id"] for j in seen_by_ana} & {j["job_id"] for j in mine}
+    assert {j["prompt"] for j in seen_by_ana}.isdisjoint(PROMPTS)
+    for job in mine:
+        with pytest.raises(AppError, match=f"no job '{job['job_id']}' of yours"):
+            ana.predict(job_id=job["job_id"], api_name="/cancel_job")
+        with pytest.raises(AppError, match=f"no job '{job['job_id']}' of yours"):
+            ana.predict(job_id=job["job_id"], direction="up", api_name="/move_job")
+    with pytest.raises(AppError, match="signed in as @ana and cannot act as @ben"):
+        ana.predict(user="ben", api_name="/my_jobs")
+    with pytest.raises(AppError, match="signed in as @ana and cannot act as @ben"):
+        ana.predict(user="ben", job_id=mine[0]["job_id"], api_name="/cancel_job")
+    assert [(j["job_id"], j["state"]) for j in ben.predict(api_name="/my_jobs")] == [
+        (j["job_id"], j["state"]) for j in mine], "ana changed nothing"
+    # the owner: the last waiting one goes first, then everything stops
+    moved = ben.predict(job_id=mine[1]["job_id"], direction="up", api_name="/move_job")
+    assert [(j["prompt"], j["position"]) for j in moved[:2]] == [(PROMPTS[2], 1), (PROMPTS[1], 2)]
+    for job in moved:
+        ben.predict(job_id=job["job_id"], api_name="/cancel_job")
+    for run in runs:
+        with pytest.raises(Exception, match="cancel"):
+            run.result(timeout=60)
+    ended = wait_for(lambda: [j for j in ben.predict(api_name="/my_jobs") if j["state"] == "cancelled"]
+                     if all(j["state"] == "cancelled" for j in ben.predict(api_name="/my_jobs")) else None)
+    assert len(ended) == 3
+    assert ben.predict(api_name="/my_drafts") == [], "nothing was saved"

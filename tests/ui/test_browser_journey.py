@@ -348,7 +348,7 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
     # opening Feed and Reports once wrote their labels over the Verify and Profile buttons (a timer among the
     # gr.Tabs' children shifted the browser's tab numbering): every tab is still listed, once
     expect(page.get_by_role("tab")).to_have_text(
-        ["Create", "Storyboard", "Cameo", "Remix", "Feed", "Verify", "Reports", "Profile"])
+        ["Create", "Storyboard", "Queue", "Cameo", "Remix", "Feed", "Verify", "Reports", "Profile"])
 
     # Verify: a text file named .mp4 is refused in plain words, never with the tool's output
     fake = tmp_path / "notes.mp4"
