@@ -266,19 +266,21 @@ def connect(workers: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S, **ini
     (a test's cluster, a notebook's) stays on its connection. Unreachable: a SandboxError naming
     ``SANDBOX_WORKERS``, after at most ``connect_timeout_s``."""
     ray = _ray()
+    address = worker_address(workers)
+    if address is not None:
+        scheme, host, port = address
+        try:  # Ray's own client retries for half a minute; a closed port or a wrong host answers here in seconds
+            socket.create_connection((host, port), timeout=connect_timeout_s).close()
+        except OSError as exc:
+            raise SandboxError(
+                f"`SANDBOX_WORKERS` is {workers!r} but nothing answers at {host}:{port} ({exc.strerror or exc}): "
+                "start the cluster (`ray start --head` on that machine), fix the address, or set "
+                "SANDBOX_WORKERS=local") from exc
     if ray.is_initialized():
         return
-    address = worker_address(workers)
     if address is None:
         ray.init(address="local", include_dashboard=False, **init)
         return
-    scheme, host, port = address
-    try:  # Ray's own client retries for half a minute; a closed port or a wrong host answers here in seconds
-        socket.create_connection((host, port), timeout=connect_timeout_s).close()
-    except OSError as exc:
-        raise SandboxError(
-            f"`SANDBOX_WORKERS` is {workers!r} but nothing answers at {host}:{port} ({exc.strerror or exc}): start "
-            "the cluster (`ray start --head` on that machine), fix the address, or set SANDBOX_WORKERS=local") from exc
     try:
         ray.init(address=f"{scheme}{host}:{port}", **init)
     except Exception as exc:  # a port that answers but is not Ray, a version mismatch, a refused token
@@ -311,6 +313,7 @@ class RayWorkers:
         self.names = ["starting"] * self.count
         self.served = [0] * self.count  # jobs each worker finished (a restarted worker serves again)
         self.retries = 0
+        self.stopped: list[str] = []  # what workers answered to a Cancel ("cancelled at denoising step 3/40 …")
         self._idle = list(range(self.count))
         self._cond = threading.Condition()
         self._ids = itertools.count()
@@ -402,7 +405,14 @@ class RayWorkers:
                     preview(picture)
         except GenerationCancelled:
             actor.cancel.remote(job_id)
-            ray.wait([ref], timeout=CANCEL_GRACE_S)  # it stops at its next step; then its slot is free
+            if ray.wait([ref], timeout=CANCEL_GRACE_S)[0]:  # it stops at its next step; then its slot is free
+                try:
+                    ray.get(ref)
+                except ray.exceptions.RayTaskError as exc:
+                    with self._cond:
+                        self.stopped.append(str(exc.cause))
+                except ray.exceptions.RayActorError:
+                    pass  # it died meanwhile: stopped all the same
             raise
         try:
             out = ray.get(ref)
