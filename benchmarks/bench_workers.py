@@ -7,8 +7,8 @@ to one request, on a local cluster of CPU workers (one core each) and the embedd
 - hop: a request's wall time at the app minus the worker's own load + pipeline time, as a share of one
   in-process micro generation (``SANDBOX_WORKERS=local``, the same request, on one torch thread like a worker).
 
-Run: ``.venv/bin/python benchmarks/bench_workers.py`` (needs ``pip install ray==2.60.0``; ``SANDBOX_MODELS_DIR``:
-where the embedded model is, default ``data/models``). Writes benchmarks/results/workers.csv.
+Run: ``.venv/bin/python benchmarks/bench_workers.py`` (needs ``pip install "ray[client]==2.60.0"``;
+``SANDBOX_MODELS_DIR``: where the embedded model is, default ``data/models``). Writes benchmarks/results/workers.csv.
 """
 
 from __future__ import annotations

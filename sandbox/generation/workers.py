@@ -257,7 +257,7 @@ def _ray():
         import ray
     except ImportError as exc:  # the Space installs requirements.txt only
         raise SandboxError("`SANDBOX_WORKERS` names a Ray cluster but Ray is not installed here: "
-                           "`pip install ray==2.60.0`, or set SANDBOX_WORKERS=local") from exc
+                           "`pip install \"ray[client]==2.60.0\"`, or set SANDBOX_WORKERS=local") from exc
     return ray
 
 
@@ -278,6 +278,11 @@ def connect(workers: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S, **ini
                 "SANDBOX_WORKERS=local") from exc
     if ray.is_initialized():
         return
+    if address is not None and "RAY_AUTH_MODE" not in os.environ and (
+            os.environ.get("RAY_AUTH_TOKEN") or (Path.home() / ".ray" / "auth_token").is_file()):
+        # a cluster started with Ray's token authentication (the default in 2.60) refuses a client that does not
+        # send the token, and Ray's client only sends it in token mode (measured: a silent 30 s timeout)
+        os.environ["RAY_AUTH_MODE"] = "token"
     if address is None:
         ray.init(address="local", include_dashboard=False, **init)
         return
@@ -285,8 +290,9 @@ def connect(workers: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S, **ini
         ray.init(address=f"{scheme}{host}:{port}", **init)
     except Exception as exc:  # a port that answers but is not Ray, a version mismatch, a refused token
         raise SandboxError(f"`SANDBOX_WORKERS` is {workers!r}: could not join the Ray cluster there "
-                           f"({exc.__class__.__name__}: {str(exc)[:200]}); check the address and that the cluster "
-                           "runs ray==2.60.0, or set SANDBOX_WORKERS=local") from exc
+                           f"({exc.__class__.__name__}: {str(exc)[:200]}); check the address, that the cluster "
+                           "runs ray==2.60.0 and that this machine has its token (~/.ray/auth_token), or set "
+                           "SANDBOX_WORKERS=local") from exc
 
 
 class RayWorkers:
