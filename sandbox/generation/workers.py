@@ -319,6 +319,7 @@ class RayWorkers:
         self.names = ["starting"] * self.count
         self.served = [0] * self.count  # jobs each worker finished (a restarted worker serves again)
         self.retries = 0
+        self.reviving: set[int] = set()  # workers Ray is restarting: out of the pool until they answer
         self.stopped: list[str] = []  # what workers answered to a Cancel ("cancelled at denoising step 3/40 …")
         self._idle = list(range(self.count))
         self._cond = threading.Condition()
@@ -347,8 +348,10 @@ class RayWorkers:
         """An idle worker, preferring one not in ``avoid`` (the one that just failed). The fair gate admits
         at most ``slots`` jobs, so one is normally idle at once."""
         with self._cond:
-            if not self._cond.wait_for(lambda: self._idle, timeout=60):
-                raise SandboxError(f"busy: none of the {self.count} workers is free; try again in a minute")
+            if not self._cond.wait_for(lambda: self._idle, timeout=120):
+                restarting = f", {len(self.reviving)} restarting" if self.reviving else ""
+                raise SandboxError(f"busy: none of the {self.count} workers is free{restarting}; "
+                                   "try again in a minute")
             index = next((i for i in self._idle if i not in avoid), self._idle[0])
             self._idle.remove(index)
             return index
@@ -358,10 +361,34 @@ class RayWorkers:
             self._idle.append(index)  # at the end: the others go first, a restarted one when its turn comes
             self._cond.notify()
 
+    def _revive(self, index: int, model_id: str) -> None:
+        """Back in the pool once Ray has restarted it and it has loaded ``model_id`` again: a restarting actor
+        refuses calls at once ("The actor is restarting"), so it must not be handed a job before."""
+        ray = _ray()
+        with self._cond:
+            self.reviving.add(index)
+
+        def wait_until_back() -> None:
+            pause = 0.5
+            while self.actors:  # close() empties it
+                try:
+                    self.names[index] = ray.get(self.actors[index].ready.remote(), timeout=60)[0]
+                    ray.get(self.actors[index].prepare.remote(model_id), timeout=600)
+                    break
+                except Exception as exc:  # still restarting (or its node is still coming back)
+                    log.info("worker %d not back yet: %s", index, exc.__class__.__name__)
+                    time.sleep(pause)
+                    pause = min(pause * 2, 10.0)
+            with self._cond:
+                self.reviving.discard(index)
+            self._release(index)
+
+        threading.Thread(target=wait_until_back, name=f"revive-worker-{index}", daemon=True).start()
+
     def busy(self) -> list[int]:
         """The workers running a job now."""
         with self._cond:
-            return [i for i in range(self.count) if i not in self._idle]
+            return [i for i in range(self.count) if i not in self._idle and i not in self.reviving]
 
     # --- running ---
     def prepare(self, spec: ModelSpec) -> None:
@@ -381,17 +408,21 @@ class RayWorkers:
             index = self._acquire(failed)
             try:
                 result = self._run_on(index, spec, request, progress, preview, conditioning or {})
-                with self._cond:
-                    self.served[index] += 1
-                return result
-            except ray.exceptions.RayActorError as exc:  # died, or its node is gone; Ray restarts it
+            except ray.exceptions.RayActorError as exc:  # died, or its node is gone: Ray restarts it
                 log.warning("worker %s stopped during a job (%s); retrying on another", self.names[index], exc)
                 failed.add(index)
                 last = exc
                 with self._cond:
                     self.retries += 1
-            finally:
+                self._revive(index, spec.id)
+                continue
+            except BaseException:
                 self._release(index)
+                raise
+            with self._cond:
+                self.served[index] += 1
+            self._release(index)
+            return result
         raise SandboxError(f"the worker running this video stopped, and so did the one that retried it "
                            f"({last.__class__.__name__}); nothing was saved — try again in a minute")
 
