@@ -1,7 +1,8 @@
 """One benchmark table, every figure measured in this run: app overhead vs. the bare pipeline, each speed
 option's ratio and quality (PSNR, SSIM), batch throughput with 1 vs 2 processes, feed p95, and peak memory
 of each model path, provenance robustness (benchmarks/bench_provenance.py), the sound stage's share of a
-generation and the audio lookup at 100k posts (benchmarks/bench_sound.py). A GPU section runs only when
+generation and the audio lookup at 100k posts (benchmarks/bench_sound.py), generation on 1 vs 2 Ray workers
+(benchmarks/bench_workers.py). A GPU section runs only when
 CUDA is present. Writes benchmarks/results/bench.csv and
 bench.png. ``make bench`` runs it; ``FEED_FULL=1`` uses the 100k-user feed world (about 15 minutes).
 """
@@ -178,6 +179,15 @@ def sound_section() -> None:
     add("sound", "audio index postings memory at 100k posts", figures["index postings memory"])
 
 
+def workers_section() -> None:
+    """Generation on a local Ray cluster of CPU workers (benchmarks/bench_workers.py)."""
+    run([PY, "benchmarks/bench_workers.py"])
+    with open(RESULTS / "workers.csv") as f:
+        for measure, value, target in list(csv.reader(f))[1:]:
+            if target or "jobs/s" in measure or "hop per request" in measure:
+                add("workers", measure[:50], value, target)
+
+
 def gpu_section() -> None:
     import torch
 
@@ -219,7 +229,8 @@ def main() -> int:
     import argparse
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--only", choices=["app", "speed", "batch", "feed", "memory", "provenance", "sound", "gpu"])
+    parser.add_argument("--only", choices=["app", "speed", "batch", "feed", "memory", "provenance", "sound", "workers",
+                                           "gpu"])
     only = parser.parse_args().only
     RESULTS.mkdir(parents=True, exist_ok=True)
     models_dir = REPO / "data" / "models"
@@ -228,7 +239,7 @@ def main() -> int:
     for name, section in (("app", generate_section), ("speed", lambda: speed_section(models_dir)),
                           ("batch", lambda: batch_section(models_dir)), ("feed", feed_section),
                           ("memory", lambda: memory_section(models_dir)), ("provenance", provenance_section),
-                          ("sound", sound_section), ("gpu", gpu_section)):
+                          ("sound", sound_section), ("workers", workers_section), ("gpu", gpu_section)):
         if only in (None, name):
             result = section()
             speed = result if name == "speed" else speed

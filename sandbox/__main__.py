@@ -49,8 +49,11 @@ def doctor() -> int:
         a = sb.loader.availability(spec)
         print(f"model         {spec.id:<18} {'available' if a.available else 'unavailable: ' + a.reason}")
     print(f"default       {sb.model_status()}")
+    names = getattr(sb.workers, "names", None)
+    where = f": {len(names)} Ray workers {names}" if names else " (this process)"
+    print(f"workers       {sb.config.workers}{where}")
     try:
-        sb.loader.load(sb.loader.default_model())
+        sb.workers.prepare(sb.loader.default_model())  # in this process, or on every Ray worker
         print("loads         yes")
     except SandboxError as exc:
         problems += 1

@@ -86,6 +86,11 @@ class SandboxConfig:
     port: int = 7860
     generation_concurrency: int = 1
     max_prompt_chars: int = 500
+    workers: str = "local"  # where pipelines run: "local" (this process), "auto" (a Ray cluster started here),
+    # or a Ray cluster's address "ray://head:10001" (sandbox.generation.workers)
+    ray_workers: int | None = None  # Ray worker actors; None: one per GPU of the cluster, else 2 CPU workers
+    waiting_max: int | None = None  # jobs waiting for a free worker before "busy"; None: unbounded locally,
+    # 4 per worker with Ray
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)
@@ -111,6 +116,13 @@ class SandboxConfig:
             raise ValueError(
                 f"`SANDBOX_GENERATION_CONCURRENCY` must be at least 1 but is {self.generation_concurrency}"
             )
+        from sandbox.generation.workers import worker_address
+
+        worker_address(self.workers)  # a typo stops the start with the variable's name
+        if self.ray_workers is not None and self.ray_workers < 1:
+            raise ValueError(f"`SANDBOX_RAY_WORKERS` must be at least 1 but is {self.ray_workers}")
+        if self.waiting_max is not None and self.waiting_max < 0:
+            raise ValueError(f"`SANDBOX_WAITING_MAX` must be at least 0 but is {self.waiting_max}")
         if not 0 <= self.demo_posts <= 8:
             raise ValueError(f"`SANDBOX_DEMO_POSTS` must be between 0 and 8 but is {self.demo_posts}")
         if self.cost_budget is not None and self.cost_budget <= 0:
@@ -176,6 +188,9 @@ class SandboxConfig:
             "SANDBOX_COST_BUDGET": ("cost_budget", float),
             "SANDBOX_QUEUE_MAX": ("queue_max", int),
             "SANDBOX_LOGIN_LIMITS": ("login_limits", str),
+            "SANDBOX_WORKERS": ("workers", str),
+            "SANDBOX_RAY_WORKERS": ("ray_workers", int),
+            "SANDBOX_WAITING_MAX": ("waiting_max", int),
         }
         for var, name in (("SANDBOX_RATE_LIMIT", "rate_limit"), ("SANDBOX_ACTION_LIMITS", "action_limits"),
                           ("SANDBOX_COST_BUDGET", "cost_budget")):

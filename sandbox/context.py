@@ -18,6 +18,7 @@ from sandbox.generation.fairness import FairGate
 from sandbox.generation.jobs import JobRegistry
 from sandbox.generation.ratelimit import ActionLimits, RateLimiter
 from sandbox.generation.service import GenerationService
+from sandbox.generation.workers import WAITING_PER_WORKER, RayWorkers
 from sandbox.identity.auth import IdentityService
 from sandbox.identity.throttle import LoginThrottle
 from sandbox.models.cards import ModelRegistry
@@ -57,6 +58,11 @@ class Sandbox:
         self.registry = ModelRegistry()
         placement = PlacementConfig(device_map=config.device_map, max_memory=parse_max_memory(config.max_memory),
                                     offload=config.offload, offload_folder=config.data_dir / "offload")
+        # where pipelines run: this process, or the workers of a Ray cluster (an unreachable one stops the start
+        # here); the app then places models by the workers' hardware
+        ray_workers = RayWorkers.from_config(config) if config.workers != "local" else None
+        if ray_workers is not None and hardware is None:
+            hardware = ray_workers.hardware
         self.loader = ModelLoader(self.registry, config.resolved_models_dir, placement, hardware,
                                   default_model=config.model,
                                   speed=SpeedConfig.parse(config.speed) if config.speed else None,
@@ -75,7 +81,11 @@ class Sandbox:
             invisible_mark=self.provenance.marks, sign=self.provenance.sign,
             fingerprint=video_fingerprint, rate_limiter=RateLimiter.parse(config.rate_limit),
             sound=SoundService(SoundRegistry(), config.resolved_models_dir),
-            gate=FairGate(config.generation_concurrency, config.cost_budget))
+            gate=FairGate(ray_workers.slots if ray_workers else config.generation_concurrency, config.cost_budget,
+                          config.waiting_max if config.waiting_max is not None or not ray_workers
+                          else WAITING_PER_WORKER * ray_workers.count),
+            workers=ray_workers)
+        self.workers = self.generation.workers
         self.jobs = JobRegistry(self.generation.gate)  # my jobs: place in line, progress, cancel, reorder
         self.feed = FeedRanker(self.db, self.media)
         self.cameos = CameoService(
@@ -118,4 +128,5 @@ class Sandbox:
             return f"model error: {exc}"
 
     def close(self) -> None:
+        self.workers.close()
         self.db.dispose()

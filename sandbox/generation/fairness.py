@@ -50,14 +50,26 @@ class FairGate:
     """At most ``slots`` jobs run at once; when a slot frees, the waiting user who was served longest ago goes
     next (round robin between users, first come first served within one user). ``budget`` bounds each
     user's queued + running cost (in units of the model's default video); ``None``: no budget.
+    ``max_waiting``: when every slot is taken and this many jobs already wait, a new one is answered "busy, N jobs
+    ahead" at once instead of joining the line; ``None``: no bound (Gradio's queue bounds it).
+
+    >>> gate = FairGate(slots=1, max_waiting=0)
+    >>> with gate.admit("ana", cost=1.0):
+    ...     gate.admit("ben", cost=1.0).__enter__()
+    Traceback (most recent call last):
+    ...
+    sandbox.errors.SandboxError: busy, 1 job ahead (1 generating, 0 waiting); try again in a minute
     """
 
-    def __init__(self, slots: int = 1, budget: float | None = 4.0) -> None:
+    def __init__(self, slots: int = 1, budget: float | None = 4.0, max_waiting: int | None = None) -> None:
         if slots < 1:
             raise ValueError(f"`slots` must be at least 1 but is {slots}")
+        if max_waiting is not None and max_waiting < 0:
+            raise ValueError(f"`SANDBOX_WAITING_MAX` must be at least 0 (jobs waiting for a free worker) "
+                             f"but is {max_waiting}")
         if budget is not None and budget <= 0:
             raise ValueError(f"`SANDBOX_COST_BUDGET` must be above 0 (default videos per user) but is {budget}")
-        self.slots, self.budget = slots, budget
+        self.slots, self.budget, self.max_waiting = slots, budget, max_waiting
         self._cond = threading.Condition()
         self._waiting: list[Ticket] = []
         self._running: list[Ticket] = []
@@ -122,6 +134,14 @@ class FairGate:
                 ticket.order = order
             self._cond.notify_all()
 
+    def check_room(self) -> None:
+        """Refuse a job that would wait beyond ``max_waiting`` (call with the lock held)."""
+        if self.max_waiting is None or len(self._running) < self.slots or len(self._waiting) < self.max_waiting:
+            return
+        ahead = len(self._running) + len(self._waiting)
+        raise SandboxError(f"busy, {ahead} job{'s' if ahead != 1 else ''} ahead ({len(self._running)} generating, "
+                           f"{len(self._waiting)} waiting); try again in a minute")
+
     def _next(self) -> Ticket | None:
         if not self._waiting or len(self._running) >= self.slots:
             return None
@@ -142,6 +162,7 @@ class FairGate:
         turns true while waiting, leave the line and raise. ``job_id``: the tracked job this turn is for."""
         with self._cond:
             self.check_budget(user_id, cost)
+            self.check_room()
             ticket = Ticket(user_id, float(cost), next(self._order), job_id)
             self._waiting.append(ticket)
             self._admit_waiting()

@@ -19,6 +19,7 @@ from sandbox.generation.preview import PreviewSink
 from sandbox.generation.ratelimit import RateLimiter
 from sandbox.generation.request import GenerationRequest, check_inputs, resolve_defaults
 from sandbox.generation.video import encode_mp4, to_uint8, upscale_for_display
+from sandbox.generation.workers import LocalWorkers, Workers
 from sandbox.generation.zerogpu import gpu_duration, gpu_task
 from sandbox.hooks import Fingerprinter, InvisibleMark, MarkFrames, Signer, TextCheck
 from sandbox.models.cards import ModelSpec
@@ -122,13 +123,15 @@ class GenerationService:
                  check_text: TextCheck | None = None, mark: MarkFrames | None = None,
                  invisible_mark: InvisibleMark | None = None, sign: Signer | None = None,
                  fingerprint: Fingerprinter | None = None, rate_limiter: RateLimiter | None = None,
-                 sound: SoundService | None = None, gate: FairGate | None = None) -> None:
+                 sound: SoundService | None = None, gate: FairGate | None = None,
+                 workers: Workers | None = None) -> None:
         """``check_text`` moderates prompts; ``mark`` burns the visible watermark into every frame;
         ``invisible_mark`` hides a code that leads back to the draft in every frame (and records which file
         carries it); ``sign`` writes Content Credentials into every MP4; ``fingerprint`` records perceptual
         hashes so Verify can find the original; ``rate_limiter`` caps generations per user; ``sound`` makes
         the sound track (sandbox.sound.service); ``gate`` admits generations in turn between users and holds
-        each user's queued + running work to a budget. ``None``: that step is skipped."""
+        each user's queued + running work to a budget; ``workers`` run the pipeline (``None``: in this process,
+        sandbox.generation.workers.LocalWorkers; a Ray cluster: RayWorkers). ``None``: that step is skipped."""
         self.db = db
         self.media = media
         self.loader = loader
@@ -143,6 +146,8 @@ class GenerationService:
         self.gate = gate
         self._run_on_gpu = gpu_task(run_pipeline, duration=lambda loaded, req, *a, **k: gpu_duration(
             int(req.num_frames), int(req.steps)))
+        # late-bound: the in-process path calls whatever `_run_on_gpu` is now (tests replace it)
+        self.workers = workers or LocalWorkers(loader, lambda *args, **kwargs: self._run_on_gpu(*args, **kwargs))
 
     # --- steps ---
     def prepare_request(self, request: GenerationRequest) -> tuple[GenerationRequest, ModelSpec]:
@@ -183,8 +188,10 @@ class GenerationService:
         themselves. ``job_id``: the tracked job (sandbox.generation.jobs) the turn is for."""
         turn = (self.gate.admit(user_id, self.relative_cost(request, loaded.spec), cancelled, job_id)
                 if self.gate is not None else nullcontext())
+        preview = conditioning.pop("preview", None)
         with turn:
-            return self._run_on_gpu(loaded, request, progress, **conditioning)
+            return self.workers.run(loaded.spec, request, progress, preview=preview, conditioning=conditioning,
+                                    loaded=loaded).frames
 
     def encode(self, frames: np.ndarray, fps: int, claims: dict | None = None, parent: Path | None = None,
                soundtrack: Soundtrack | None = None, components: list[Path] | None = None) -> str:
@@ -221,9 +228,10 @@ class GenerationService:
         return sha, frames
 
     def make_sound(self, request: GenerationRequest, spec: ModelSpec, num_frames: int,
-                   joint_audio: list | None = None) -> Soundtrack | None:
+                   joint_audio: list | None = None, joint_rate: int | None = None) -> Soundtrack | None:
         """The sound stage (sandbox.sound.service): the joint pipeline's own sound, else the card's sound
-        model on the sound prompt (default: the prompt) for exactly the video's duration; None when silent."""
+        model on the sound prompt (default: the prompt) for exactly the video's duration; None when silent.
+        ``joint_rate``: the joint sound's sample rate, as the worker that made it said (else asked here)."""
         if not request.sound:
             return None
         if self.sound is None or not spec.sound:
@@ -236,7 +244,7 @@ class GenerationService:
         if spec.sound == JOINT:
             if not joint_audio:
                 raise SandboxError(f"{spec.label} returned no sound although its card says `sound: joint`")
-            rate = joint_sample_rate(self.loader.load(spec, preset=request.preset).pipe)
+            rate = joint_rate or joint_sample_rate(self.loader.load(spec, preset=request.preset).pipe)
             return joint_track(joint_audio[0], rate, spec.repo_id, spec.revision, prompt).fitted(seconds)
         return self.sound.make(self.sound.registry.get(spec.sound), prompt, seconds, int(request.seed))
 
@@ -339,12 +347,10 @@ class GenerationService:
         with turn:  # the pipeline and the sound model: the work that waits its turn
             t_turn = time.perf_counter()
             progress(0.0, f"loading {spec.label}")
-            loaded = self.loader.load(spec, preset=request.preset)
-            t1 = time.perf_counter()
             pipeline_request = replace(request, prompt=f"{request.prompt} {private_prompt}".strip())
-            joint_audio: list = []
-            frames = self._run_on_gpu(loaded, pipeline_request, progress, preview=preview, sound_out=joint_audio,
-                                      **conditioning)
+            ran = self.workers.run(spec, pipeline_request, progress, preview=preview, conditioning=conditioning)
+            frames = ran.frames
+            t1 = t_turn + ran.load_s
             if postprocess is not None:
                 frames = postprocess(frames)
             t2 = time.perf_counter()
@@ -354,7 +360,8 @@ class GenerationService:
                 source = getattr(soundtrack, "source", "from the original")
                 original_sound = getattr(soundtrack, "original", None)
             elif request.sound:
-                track = self.make_sound(request, spec, len(frames), joint_audio)
+                track = self.make_sound(request, spec, len(frames), [ran.audio] if ran.audio is not None else [],
+                                        ran.sample_rate)
             t_sound = time.perf_counter()
         claims = {**self.claims(user_id, request, spec), **self.sound_claims(track, source, original_sound)}
         sha, frames = self.finish(frames, claims, spec.fps, parent, track)
@@ -368,6 +375,8 @@ class GenerationService:
         timings = {"wait_s": round(t_turn - t0, 4), "load_s": round(t1 - t_turn, 4),
                    "pipeline_s": round(t2 - t1, 4), "sound_s": round(t_sound - t2, 4),
                    "encode_s": round(t3 - t_sound, 4)}
+        if ran.worker != "local":  # which Ray worker made it, and what the trip there and back added
+            timings.update(worker=ran.worker, hop_s=round(ran.hop_s, 4))
         try:
             progress(1.0, "saving the draft")  # the last moment a Cancel can still stop it
         except GenerationCancelled:

@@ -71,7 +71,7 @@ def prepare(sb: Sandbox) -> None:
     from sandbox.social.seed import seed_world
 
     try:
-        sb.loader.load(sb.loader.default_model())
+        sb.workers.prepare(sb.loader.default_model())  # in this process, or on every Ray worker
     except ModelUnavailable as exc:  # say it at start; every other tab keeps working, /generate says it again
         print(f"WARNING: {exc}", flush=True)
     seed_world(sb)
