@@ -121,6 +121,7 @@ def twin_sandbox_factory(tmp_path_factory, models_dir):
                                    default=spec.frames.offset + spec.frames.multiple_of))
         sb.loader = ModelLoader(sb.registry, models_dir, hardware=CPU_ONLY, twins_dir=twins_dir)
         sb.generation.loader = sb.loader
+        sb.generation.workers.loader = sb.loader  # the in-process workers load through it too
         return sb
 
     return make
