@@ -95,7 +95,8 @@ def main() -> int:
     quick = "--quick" in sys.argv
     boards = 2 if quick else 8
     tmp = Path(tempfile.mkdtemp(prefix="sandbox-bench-storyboard-"))
-    sb = Sandbox(SandboxConfig(data_dir=tmp / "data", models_dir=REPO / "data" / "models"), hardware=Hardware())
+    sb = Sandbox(SandboxConfig(data_dir=tmp / "data", models_dir=REPO / "data" / "models", rate_limit=None),
+                 hardware=Hardware())  # ~30 storyboards in a few minutes: over the per-user rate limit
     ana = sb.identity.actor("ana", None)
     spec = sb.loader.default_model()
     sb.loader.load(spec).pipe.set_progress_bar_config(disable=True)
