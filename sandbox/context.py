@@ -45,7 +45,11 @@ class Sandbox:
     constructor tells what generating or publishing does (moderation, watermark, credentials, fingerprint,
     rate limit; cameo consent, remix rules, the cameo ledger, the feed's caches)."""
 
-    def __init__(self, config: SandboxConfig | None = None, hardware: Hardware | None = None) -> None:
+    def __init__(self, config: SandboxConfig | None = None, hardware: Hardware | None = None,
+                 loader: ModelLoader | None = None) -> None:
+        """``loader``: how models are found and loaded (``None``: every card of the registry, from
+        ``config.models_dir``, placed by ``config``); the app, the in-process workers and storyboards all load
+        through this one."""
         self.config = config = config or SandboxConfig.from_env()
         config.data_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database(config.resolved_db_url)
@@ -55,18 +59,19 @@ class Sandbox:
         self.login_throttle = LoginThrottle.parse(config.login_limits)
 
         # models
-        self.registry = ModelRegistry()
-        placement = PlacementConfig(device_map=config.device_map, max_memory=parse_max_memory(config.max_memory),
-                                    offload=config.offload, offload_folder=config.data_dir / "offload")
         # where pipelines run: this process, or the workers of a Ray cluster (an unreachable one stops the start
         # here); the app then places models by the workers' hardware
         ray_workers = RayWorkers.from_config(config) if config.workers != "local" else None
         if ray_workers is not None and hardware is None:
             hardware = ray_workers.hardware
-        self.loader = ModelLoader(self.registry, config.resolved_models_dir, placement, hardware,
-                                  default_model=config.model,
-                                  speed=SpeedConfig.parse(config.speed) if config.speed else None,
-                                  parallel=ParallelConfig.parse(config.parallel))
+        self.loader = loader or ModelLoader(
+            ModelRegistry(), config.resolved_models_dir,
+            PlacementConfig(device_map=config.device_map, max_memory=parse_max_memory(config.max_memory),
+                            offload=config.offload, offload_folder=config.data_dir / "offload"),
+            hardware, default_model=config.model,
+            speed=SpeedConfig.parse(config.speed) if config.speed else None,
+            parallel=ParallelConfig.parse(config.parallel))
+        self.registry = self.loader.registry
 
         # trust: moderation of every text, and what every video carries
         self.moderator = Moderator(self.db, ModerationConfig.from_files(config.banned_terms_file,

@@ -110,19 +110,20 @@ def twin_sandbox_factory(tmp_path_factory, models_dir):
     def make(tmp_path):
         from sandbox.config import SandboxConfig
         from sandbox.context import Sandbox
+        from sandbox.models.cards import ModelRegistry
         from sandbox.models.loader import ModelLoader
 
-        sb = Sandbox(SandboxConfig(data_dir=tmp_path / "data", models_dir=models_dir), hardware=CPU_ONLY)
-        for spec in list(sb.registry):
+        registry = ModelRegistry()
+        for spec in list(registry):
             if not spec.embedded:  # twins make any size; the real cards' minimums would only slow the test
-                sb.registry.specs[spec.id] = replace(
+                registry.specs[spec.id] = replace(
                     spec, size=SizeRule(32, spec.size.max, spec.size.multiple_of),
                     frames=replace(spec.frames, min=spec.frames.offset + spec.frames.multiple_of,
                                    default=spec.frames.offset + spec.frames.multiple_of))
-        sb.loader = ModelLoader(sb.registry, models_dir, hardware=CPU_ONLY, twins_dir=twins_dir)
-        sb.generation.loader = sb.loader
-        sb.generation.workers.loader = sb.loader  # the in-process workers load through it too
-        return sb
+        # one loader, handed to the sandbox: the app, its in-process workers and storyboards all load through it
+        loader = ModelLoader(registry, models_dir, hardware=CPU_ONLY, twins_dir=twins_dir)
+        return Sandbox(SandboxConfig(data_dir=tmp_path / "data", models_dir=models_dir), hardware=CPU_ONLY,
+                       loader=loader)
 
     return make
 
