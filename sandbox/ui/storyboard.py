@@ -144,8 +144,9 @@ def build(shell: Shell) -> None:
                     remix_policy = gr.Radio(list(REMIX_POLICIES), value="everyone", label="Who may remix")
                     caption = gr.Textbox(label="Storyboard caption", max_length=300)
                     publish_btn = gr.Button("Publish storyboard", variant="secondary")
-                summary = gr.Markdown()
-                details = gr.JSON(label="Details", open=False)
+                summary = gr.Markdown(elem_id="storyboard-summary")
+                with gr.Accordion("Details (JSON)", open=False):
+                    details = gr.JSON(show_label=False)
 
     gr.on([*shell.on_persona(), tab.select], usable_choices(sb), [user], cameo_pick, api_visibility="private")
     switch, previews = CancelSwitch(), PreviewBoard()

@@ -49,7 +49,7 @@ def test_launch_puts_the_player_script_in_the_page_head(sb):
 def test_a_feed_player_starts_muted_and_its_toggle_unmutes_it_in_chromium(tmp_path):
     """The head script in a real page: the feed player is muted with a "🔇 unmute" button that unmutes it
     (and mutes it again); a player outside the feed is not muted."""
-    from tests.ui.test_browser_journey import CHROMIUM
+    from tests.ui.browser import CHROMIUM
 
     if not CHROMIUM.exists():
         pytest.skip("chromium not installed (apt-get install chromium)")

@@ -1,0 +1,85 @@
+"""What the browser tests share: where chromium is, where screenshots go, and a ``Journey`` that acts in the page
+as a user would (open a tab, act as a persona, read a toast, check that a video plays)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+ARTIFACTS = Path(os.environ.get("SANDBOX_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts"))
+LONG = 180_000  # ms: generation on a shared 2-core CPU
+
+
+class Journey:
+    def __init__(self, page, url: str) -> None:
+        self.page = page
+        self.url = url
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def shot(self, name: str) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"journey-{name}.png"), full_page=True)
+
+    def tab(self, name: str) -> None:
+        self.page.get_by_role("tab", name=name, exact=True).click()
+
+    def act_as(self, handle: str) -> None:
+        box = self.page.get_by_label("Acting as", exact=True)
+        box.click()
+        self.page.get_by_role("option", name=handle, exact=True).click()
+        from playwright.sync_api import expect
+
+        expect(self.page.get_by_text(re.compile(f"Acting as @{handle}"))).to_be_visible(timeout=60_000)
+
+    def pick(self, label: str, option: str | re.Pattern) -> None:
+        self.page.get_by_label(label, exact=True).click()
+        self.page.get_by_role("option", name=option).first.click()
+
+    def click_in_card(self, caption: str, button: str) -> bool:
+        """Click ``button`` in the feed card that shows ``caption`` (the smallest element holding both)."""
+        return self.page.evaluate("""([caption, label]) => {
+            for (const b of document.querySelectorAll('button')) {
+                if (!b.textContent.includes(label)) continue;
+                for (let el = b.parentElement, i = 0; el && i < 10; el = el.parentElement, i++) {
+                    const buttons = [...el.querySelectorAll('button')].filter(x => x.textContent.includes(label));
+                    if (buttons.length > 1) break;
+                    if (el.textContent.includes(caption)) { b.click(); return true; }
+                }
+            }
+            return false;
+        }""", [caption, button])
+
+    def toast(self, pattern: str) -> None:
+        """Wait for the next toast and check what it says (an error toast fails with its message)."""
+        from playwright.sync_api import expect
+
+        body = self.page.locator("[data-testid='toast-body']").last
+        expect(body).to_be_visible(timeout=LONG)
+        text = self.page.evaluate("el => el.closest('[data-testid=\"toast-body\"]').parentElement.textContent",
+                                  body.element_handle())
+        assert re.search(pattern, text), f"expected {pattern!r}, the app said: {text}"
+
+    def video(self, label: str):
+        return self.page.locator(f"[data-testid='block-label']:has-text('{label}') >> xpath=../..").locator("video")
+
+    def video_src(self, label: str) -> str:
+        from playwright.sync_api import expect
+
+        expect(self.video(label)).to_have_attribute("src", re.compile(r"\.mp4"), timeout=LONG)
+        return self.video(label).get_attribute("src")
+
+    def download(self, src: str, path: Path) -> Path:
+        """The file behind a player, fetched the way the browser fetched it."""
+        url = src if src.startswith("http") else self.url.rstrip("/") + src
+        path.write_bytes(self.page.request.get(url).body())
+        return path
+
+    def plays(self, label: str) -> None:
+        """The browser decodes it: metadata loaded, a duration, and time advances when played."""
+        video = self.video(label)
+        video.evaluate("v => { v.muted = true; return v.play(); }")
+        self.page.wait_for_function("v => v.readyState >= 2 && v.duration > 0 && v.currentTime > 0",
+                                    arg=video.element_handle(), timeout=30_000)
