@@ -11,6 +11,7 @@ import gradio as gr
 
 from sandbox.cameo.consent import POLICIES
 from sandbox.context import Sandbox
+from sandbox.errors import SandboxError
 from sandbox.social.text import escape
 from sandbox.ui import security
 from sandbox.ui.common import acting_user, is_upload, plural, user_errors
@@ -120,16 +121,30 @@ def make_create_character(sb: Sandbox):
     return create_character
 
 
+def challenge_markdown(issued: dict) -> str:
+    return (f"**Before you record:** {issued['text']}  \n_(challenge `{issued['challenge_id']}`, good for one "
+            f"clip until {issued['expires_at']} UTC)_")
+
+
 def make_sample_clip(sb: Sandbox):
     @user_errors
-    def sample_clip(user: str, challenge_id: str, request: gr.Request = None) -> str:
+    def sample_clip(user: str, challenge_id: str, request: gr.Request = None) -> tuple[str, str, str]:
         """A sample clip for demos without a webcam: the public-domain NASA portrait, animated to perform the
-        current challenge (turns, blinks, says the digits with a synthetic voice)."""
+        current challenge (turns, blinks, says the digits with a synthetic voice). Where the challenge on screen
+        is not open (not yet shown — a click right after opening the tab — used, or expired), a new one is
+        issued and shown with the clip, so the button always gives a clip that can be verified."""
         from sandbox.cameo.samples import write_sample_clip
 
-        asked = sb.cameos.pending_challenge(acting_user(sb, user, request).id, challenge_id or "")
+        owner = acting_user(sb, user, request).id
+        try:
+            asked = sb.cameos.pending_challenge(owner, challenge_id or "")
+            shown = gr.update(), challenge_id
+        except SandboxError:
+            issued = sb.cameos.issue_challenge(owner)
+            asked = sb.cameos.pending_challenge(owner, issued["challenge_id"])
+            shown = challenge_markdown(issued), issued["challenge_id"]
         folder = Path(tempfile.mkdtemp(prefix="sandbox-sample-"))
-        return str(write_sample_clip(asked, folder / "sample.mp4"))
+        return str(write_sample_clip(asked, folder / "sample.mp4")), *shown
 
     return sample_clip
 
@@ -138,10 +153,19 @@ def make_challenge(sb: Sandbox):
     @user_errors
     def new_challenge(user: str, request: gr.Request = None) -> tuple[str, str]:
         issued = sb.cameos.issue_challenge(acting_user(sb, user, request).id)
-        return (f"**Before you record:** {issued['text']}  \n_(challenge `{issued['challenge_id']}`, good for one "
-                f"clip until {issued['expires_at']} UTC)_", issued["challenge_id"])
+        return challenge_markdown(issued), issued["challenge_id"]
 
     return new_challenge
+
+
+def make_pick_use(sb: Sandbox):
+    def pick_use(user: str, evt: gr.SelectData, request: gr.Request = None):
+        """A click on a "Used in" video picks it for removal (the gallery lists the uses in ``uses()`` order)."""
+        uses = sb.cameos.uses(acting_user(sb, user, request).id)
+        index = evt.index if isinstance(evt.index, int) else None
+        return uses[index]["use_id"] if index is not None and index < len(uses) else gr.update()
+
+    return pick_use
 
 
 def use_caption(u: dict) -> str:
@@ -154,7 +178,10 @@ def make_panel(sb: Sandbox):
     character's name)."""
 
     @user_errors
-    def cameo_panel(user: str, subject: str = "", request: gr.Request = None):
+    def cameo_panel(user: str, subject: str = "", picked: str = "", request: gr.Request = None):
+        """``picked``: the use chosen for removal when this refresh was asked for. A refresh leaves the choice
+        on screen alone (a click on "Used in" may have landed while it ran) unless that use is gone or not
+        this person's (removed, or another persona)."""
         actor = acting_user(sb, user, request)
         characters = sb.cameos.characters(actor.id)
         names = {c["handle"].split(".", 1)[1] for c in characters}
@@ -187,7 +214,9 @@ def make_panel(sb: Sandbox):
                 gr.Textbox(value=(mine or {}).get("instructions", ""), interactive=verified,
                            label=f"Instructions added to every prompt with my {what}"),
                 gr.Checkbox(value=bool((mine or {}).get("paused")), interactive=verified),
-                gallery or None, gr.Dropdown(choices=picks, value=None),
+                gallery or None,
+                gr.Dropdown(choices=picks) if not picked or picked in {u["use_id"] for u in uses}
+                else gr.Dropdown(choices=picks, value=None),
                 gr.Dropdown(choices=subjects, value=subject))
 
     return cameo_panel
@@ -291,7 +320,7 @@ def build(shell: Shell) -> None:
             delete_use_btn = gr.Button("Delete this video everywhere", variant="stop", scale=1)
 
     panel = make_panel(sb)
-    panel_inputs = [user, subject]
+    panel_inputs = [user, subject, use_pick]
     panel_outputs = [status, references, policy, approved, instructions, paused, uses_gallery, use_pick, subject]
     fresh_challenge = make_challenge(sb)
     gr.on([tab.select, user.change], panel, panel_inputs, panel_outputs, api_visibility="private",
@@ -302,7 +331,8 @@ def build(shell: Shell) -> None:
           api_visibility="private", trigger_mode="always_last")
     # another persona: the previous persona's clip and verification result are not theirs
     user.change(lambda: (None, "", None), None, [clip, report, details], api_visibility="private")
-    sample_btn.click(make_sample_clip(sb), [user, challenge_id], clip, api_visibility="private")
+    sample_btn.click(make_sample_clip(sb), [user, challenge_id], [clip, challenge, challenge_id],
+                     api_visibility="private")
     create_btn.click(make_create(sb), [user, clip, challenge_id], [report, details], api_name="cameo_create").then(
         panel, panel_inputs, panel_outputs, api_visibility="private").then(
         fresh_challenge, [user], [challenge, challenge_id], api_visibility="private")  # each is good for one clip
@@ -311,6 +341,7 @@ def build(shell: Shell) -> None:
         panel, panel_inputs, panel_outputs, api_visibility="private")
     save_btn.click(make_save_settings(sb), [user, policy, approved, instructions, paused, subject], None,
                    api_visibility="private").then(panel, panel_inputs, panel_outputs, api_visibility="private")
+    uses_gallery.select(make_pick_use(sb), [user], use_pick, api_visibility="private")
     for btn, action, arg in ((delete_use_btn, "delete_use", use_pick), (revoke_btn, "revoke", revoke_handle),
                              (delete_cameo_btn, "delete", None)):
         btn.click(make_owner_action(sb, action), [user, subject, arg] if arg else [user, subject], None,

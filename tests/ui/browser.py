@@ -52,15 +52,17 @@ class Journey:
             return false;
         }""", [caption, button])
 
-    def toast(self, pattern: str) -> None:
-        """Wait for the next toast and check what it says (an error toast fails with its message)."""
-        from playwright.sync_api import expect
+    def toast(self, pattern: str, timeout: int = LONG) -> None:
+        """Wait for a toast that says ``pattern`` (toasts of one kind stack in one group, so not only the last
+        one); fail with every toast on screen — an error toast's message says what went wrong."""
+        from playwright.sync_api import Error as PlaywrightError
 
-        body = self.page.locator("[data-testid='toast-body']").last
-        expect(body).to_be_visible(timeout=LONG)
-        text = self.page.evaluate("el => el.closest('[data-testid=\"toast-body\"]').parentElement.textContent",
-                                  body.element_handle())
-        assert re.search(pattern, text), f"expected {pattern!r}, the app said: {text}"
+        bodies = self.page.locator("[data-testid='toast-body']")
+        try:
+            bodies.filter(has_text=re.compile(pattern)).first.wait_for(state="visible", timeout=timeout)
+        except PlaywrightError:
+            raise AssertionError(f"expected a toast saying {pattern!r}; on screen: {bodies.all_inner_texts()}"
+                                 ) from None
 
     def video(self, label: str):
         return self.page.locator(f"[data-testid='block-label']:has-text('{label}') >> xpath=../..").locator("video")

@@ -46,3 +46,27 @@ def test_the_readme_example_runs_as_written(server, tmp_path, clips, monkeypatch
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["details"]["draft_id"] and namespace["tree"]["post"]["post_id"] == namespace["post"]["post_id"]
+
+
+def test_the_readme_jobs_example_runs_as_written(server):
+    """The second example: three jobs at once, one moved, all stopped — each ends done or cancelled, and the
+    cancelled ones saved no draft."""
+    import time
+
+    code = re.findall(r"```python\n(.*?)```", api_section(), re.S)[1]
+    client = Client(server.url, verbose=False)
+    drafts_before = len(client.predict(user="ben", api_name="/my_drafts"))
+    namespace: dict = {"client": client}
+    exec(compile(code, "README.md", "exec"), namespace)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        jobs = client.predict(user="ben", api_name="/my_jobs")
+        if all(j["state"] not in ("waiting", "running") for j in jobs):
+            break
+        time.sleep(0.5)
+    runs = [j for j in jobs if j["prompt"] in ("a red circle moving right", "a blue square moving up",
+                                               "a green star spinning")]
+    assert len(runs) == 3 and {j["state"] for j in runs} <= {"done", "cancelled"}, runs
+    assert any(j["state"] == "cancelled" for j in runs), "at least the waiting jobs were stopped"
+    done = sum(j["state"] == "done" for j in runs)
+    assert len(client.predict(user="ben", api_name="/my_drafts")) == drafts_before + done
