@@ -157,7 +157,8 @@ def main() -> int:
         ("centroid jump at the cut (hard cuts)", h[2], ""),
         ("time 3 shots / 1 shot (median of interleaved runs)", f"{cost:.2f}", "≤ 3.3"),
         ("seconds: 1 shot / 3 shots", f"{statistics.median(one):.2f} / {statistics.median(three):.2f}", ""),
-        (f"live preview on / off, pipeline time ({previews} previews per {spec.steps}-step video)",
+        (f"live preview on / off, pipeline time ({previews} preview{'' if previews == 1 else 's'} per "
+         f"{spec.steps}-step video)",
          f"{preview_ratio:.3f} ({on:.2f} s / {off:.2f} s)", "≤ 1.10"),
     ]
     width = max(len(r[0]) for r in rows)

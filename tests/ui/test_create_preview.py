@@ -27,7 +27,8 @@ class CountingBoard(PreviewBoard):
         return lambda image: (self.seen.append(image), show(image))
 
 
-def test_generate_streams_previews_to_the_session_board(sb):
+def test_generate_streams_previews_to_the_session_board(sb, monkeypatch):
+    monkeypatch.setattr("sandbox.generation.preview.PREVIEW_BUDGET", 1.0)  # every 6 steps, however fast the run
     board, session = CountingBoard(), SimpleNamespace(session_hash="s-ana", username=None)
     generate = make_generate(sb, CancelSwitch(), board)
     _video, details = generate("ana", "a red circle moving right on a blue background", seed=1, steps=13,
