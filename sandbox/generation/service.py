@@ -180,18 +180,18 @@ class GenerationService:
         if request.sound_prompt:
             self.check_prompt("sound_prompt", request.sound_prompt, user_id, allowed_figures)
 
-    def run(self, user_id: str, loaded: LoadedPipeline, request: GenerationRequest,
+    def run(self, user_id: str, spec: ModelSpec, request: GenerationRequest,
             progress: Progress = _no_progress, cancelled: Callable[[], bool] | None = None, job_id: str = "",
             **conditioning) -> np.ndarray:
-        """Only the pipeline call (on the GPU where there is one), after waiting its turn in the fair gate like
-        every generation: for services that make several clips into one video (storyboards) and save it
-        themselves. ``job_id``: the tracked job (sandbox.generation.jobs) the turn is for."""
-        turn = (self.gate.admit(user_id, self.relative_cost(request, loaded.spec), cancelled, job_id)
+        """Only the pipeline call of card ``spec`` — loaded by whoever runs it: this process, or the Ray
+        workers — after waiting its turn in the fair gate like every generation: for services that make several
+        clips into one video (storyboards) and save it themselves. ``job_id``: the tracked job
+        (sandbox.generation.jobs) the turn is for."""
+        turn = (self.gate.admit(user_id, self.relative_cost(request, spec), cancelled, job_id)
                 if self.gate is not None else nullcontext())
         preview = conditioning.pop("preview", None)
         with turn:
-            return self.workers.run(loaded.spec, request, progress, preview=preview, conditioning=conditioning,
-                                    loaded=loaded).frames
+            return self.workers.run(spec, request, progress, preview=preview, conditioning=conditioning).frames
 
     def encode(self, frames: np.ndarray, fps: int, claims: dict | None = None, parent: Path | None = None,
                soundtrack: Soundtrack | None = None, components: list[Path] | None = None) -> str:

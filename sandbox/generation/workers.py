@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from sandbox.generation.preview import PreviewSink
     from sandbox.generation.request import GenerationRequest
     from sandbox.models.cards import ModelSpec
-    from sandbox.models.loader import LoadedPipeline, ModelLoader
+    from sandbox.models.loader import ModelLoader
     from sandbox.models.placement import Hardware
 
 log = logging.getLogger(__name__)
@@ -89,8 +89,7 @@ class Workers(Protocol):
     slots: int | None
 
     def run(self, spec: ModelSpec, request: GenerationRequest, progress: Progress, *,
-            preview: PreviewSink | None = None, conditioning: dict | None = None,
-            loaded: LoadedPipeline | None = None) -> WorkerResult: ...
+            preview: PreviewSink | None = None, conditioning: dict | None = None) -> WorkerResult: ...
 
     def prepare(self, spec: ModelSpec) -> None: ...
 
@@ -107,11 +106,9 @@ class LocalWorkers:
         self.loader, self.run_on_gpu = loader, run_on_gpu
 
     def run(self, spec: ModelSpec, request: GenerationRequest, progress: Progress, *,
-            preview: PreviewSink | None = None, conditioning: dict | None = None,
-            loaded: LoadedPipeline | None = None) -> WorkerResult:
-        """``loaded``: a pipeline the caller already holds (storyboards); else the card's, through the loader."""
+            preview: PreviewSink | None = None, conditioning: dict | None = None) -> WorkerResult:
         t0 = time.perf_counter()
-        loaded = loaded or self.loader.load(spec, preset=request.preset)
+        loaded = self.loader.load(spec, preset=request.preset)  # loaded once, then reused
         t1 = time.perf_counter()
         sound: list = []
         frames = self.run_on_gpu(loaded, request, progress, preview=preview, sound_out=sound, **(conditioning or {}))
@@ -397,10 +394,8 @@ class RayWorkers:
         ray.get([a.prepare.remote(spec.id) for a in self.actors])
 
     def run(self, spec: ModelSpec, request: GenerationRequest, progress: Progress, *,
-            preview: PreviewSink | None = None, conditioning: dict | None = None,
-            loaded: LoadedPipeline | None = None) -> WorkerResult:
-        """Run on an idle worker; a worker that dies mid-job is replaced by another for one retry.
-        ``loaded`` is ignored: workers load their own."""
+            preview: PreviewSink | None = None, conditioning: dict | None = None) -> WorkerResult:
+        """Run on an idle worker; a worker that dies mid-job is replaced by another for one retry."""
         ray = _ray()
         failed: set[int] = set()
         last: Exception | None = None

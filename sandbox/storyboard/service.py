@@ -34,6 +34,7 @@ from sandbox.generation.preview import PreviewSink
 from sandbox.generation.request import GenerationRequest
 from sandbox.generation.service import GenerationResult, GenerationService, Progress, _no_progress
 from sandbox.generation.video import read_frames, upscale_for_display
+from sandbox.models.cards import ModelSpec
 from sandbox.remix.conditioning import RemixConditioning
 from sandbox.remix.service import RemixService
 from sandbox.store.db import Database
@@ -150,13 +151,13 @@ class StoryboardService:
             end = begin + n
         return planned
 
-    def shoot(self, actor_id: str, loaded, plan: PlannedShot, cond: RemixConditioning | None, references: list,
-              progress: Progress, preview: PreviewSink | None = None, cancelled: Callable[[], bool] | None = None,
-              job_id: str = "") -> np.ndarray:
+    def shoot(self, actor_id: str, spec: ModelSpec, plan: PlannedShot, cond: RemixConditioning | None,
+              references: list, progress: Progress, preview: PreviewSink | None = None,
+              cancelled: Callable[[], bool] | None = None, job_id: str = "") -> np.ndarray:
         kwargs = cond.pipeline_kwargs() if cond is not None else {}
         if references:
             kwargs["reference_images"] = references
-        return self.generation.run(actor_id, loaded, plan.request, progress, cancelled, job_id, preview=preview,
+        return self.generation.run(actor_id, spec, plan.request, progress, cancelled, job_id, preview=preview,
                                    **kwargs)
 
     def sign_and_save(self, actor_id: str, plans: list[PlannedShot], stitched: np.ndarray, summary: GenerationRequest,
@@ -258,7 +259,7 @@ class StoryboardService:
         if self.generation.rate_limiter is not None:
             self.generation.rate_limiter.check(actor_id)
         progress(0.0, f"loading {spec.label}")
-        loaded = self.generation.loader.load(spec)
+        self.generation.workers.prepare(spec)  # where the shots run: this process or the Ray workers
         references = self.cameos.reference_images(chosen) if chosen else []
         t1 = time.perf_counter()
         stitched = None
@@ -268,7 +269,7 @@ class StoryboardService:
                 cond = first_frame_conditioning(start.pixels, plan.frames) if start is not None else None
             else:
                 cond = continue_conditioning(stitched[:len(stitched) - plan.overlap], plan.frames, plan.carried)
-            frames = self.shoot(actor_id, loaded, plan, cond, references, shot_progress, preview, cancelled, job_id)
+            frames = self.shoot(actor_id, spec, plan, cond, references, shot_progress, preview, cancelled, job_id)
             if i == 0:
                 stitched = frames if start is None else np.concatenate([start.pixels[None], frames[1:]])
             else:
@@ -330,11 +331,11 @@ class StoryboardService:
         head = stitched[begin:begin + head_k] if head_k else None
         tail = stitched[begin + n - tail_k:begin + n] if tail_k else None
         plan = PlannedShot(new_shot, request, begin=begin, carried=carried, overlap=overlap)
-        loaded = self.generation.loader.load(spec)
+        self.generation.workers.prepare(spec)  # where the shots run: this process or the Ray workers
         t1 = time.perf_counter()
         cond = bridge_conditioning(head, tail, n) if (head is not None or tail is not None) else None
         references = self.cameos.reference_images(cameo_rows) if cameo_rows else []
-        frames = self.shoot(actor_id, loaded, plan, cond, references, progress, preview, cancelled, job_id)
+        frames = self.shoot(actor_id, spec, plan, cond, references, progress, preview, cancelled, job_id)
         stitched = stitched.copy()
         stitched[begin + head_k:begin + n - tail_k] = frames[head_k:n - tail_k]
         timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(time.perf_counter() - t1, 4)}

@@ -195,3 +195,17 @@ def test_cancel_reaches_the_worker_and_a_full_cluster_answers_busy(sb):
     assert all(s < 100 for s in steps), f"the workers stopped between steps, not at the end: {answers}"
     assert len(draft_rows(sb)) == before, "nothing was saved"
     assert workers.busy() == [], "both workers are free again"
+
+
+def test_a_storyboard_runs_its_shots_on_the_workers_and_the_app_loads_no_model(sb):
+    """The app only conditions and stitches: every shot goes to a worker, and the app's own loader stays empty
+    (on a GPU-less app server in front of a cluster, loading a card there would be the whole cost again)."""
+    from sandbox.storyboard.shots import Shot
+
+    ana = sb.identity.actor("ana", None)
+    result = sb.storyboards.create(ana.id, [Shot("a red circle moving right on a blue background", 1.0),
+                                            Shot("a red circle moving down on a blue background", 1.0)],
+                                   steps=2, seed=3)
+    assert [s["prompt"] for s in result.request["storyboard"]["shots"]] == [
+        "a red circle moving right on a blue background", "a red circle moving down on a blue background"]
+    assert sb.loader._cache == {}, "the app loaded a pipeline itself"
