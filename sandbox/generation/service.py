@@ -19,7 +19,7 @@ from sandbox.generation.preview import PreviewSink
 from sandbox.generation.ratelimit import RateLimiter
 from sandbox.generation.request import GenerationRequest, check_inputs, resolve_defaults
 from sandbox.generation.video import encode_mp4, to_uint8, upscale_for_display
-from sandbox.generation.workers import LocalWorkers, Workers
+from sandbox.generation.workers import LocalWorkers, WorkerResult, Workers
 from sandbox.generation.zerogpu import gpu_duration, gpu_task
 from sandbox.hooks import Fingerprinter, InvisibleMark, MarkFrames, Signer, TextCheck
 from sandbox.models.cards import ModelSpec
@@ -182,16 +182,16 @@ class GenerationService:
 
     def run(self, user_id: str, spec: ModelSpec, request: GenerationRequest,
             progress: Progress = _no_progress, cancelled: Callable[[], bool] | None = None, job_id: str = "",
-            **conditioning) -> np.ndarray:
+            **conditioning) -> WorkerResult:
         """Only the pipeline call of card ``spec`` — loaded by whoever runs it: this process, or the Ray
         workers — after waiting its turn in the fair gate like every generation: for services that make several
-        clips into one video (storyboards) and save it themselves. ``job_id``: the tracked job
-        (sandbox.generation.jobs) the turn is for."""
+        clips into one video (storyboards) and save it themselves. Returns the frames (and a joint pipeline's
+        sound). ``job_id``: the tracked job (sandbox.generation.jobs) the turn is for."""
         turn = (self.gate.admit(user_id, self.relative_cost(request, spec), cancelled, job_id)
                 if self.gate is not None else nullcontext())
         preview = conditioning.pop("preview", None)
         with turn:
-            return self.workers.run(spec, request, progress, preview=preview, conditioning=conditioning).frames
+            return self.workers.run(spec, request, progress, preview=preview, conditioning=conditioning)
 
     def encode(self, frames: np.ndarray, fps: int, claims: dict | None = None, parent: Path | None = None,
                soundtrack: Soundtrack | None = None, components: list[Path] | None = None) -> str:

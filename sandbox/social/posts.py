@@ -140,6 +140,14 @@ class PostService:
             s.refresh(post)
             return {"post_id": post.id, "liked": False, "likes": post.like_count}
 
+    def toggle_like(self, actor_id: str, post_id: str) -> dict:
+        """What a like button does: like, or take back the like there is — the database says which, not the
+        page (a card drawn before the last click would otherwise undo it)."""
+        with self.db.session() as s:
+            post = visible_post(s, actor_id, post_id)
+            liked = s.scalar(select(Like).where(Like.user_id == actor_id, Like.post_id == post.id)) is not None
+        return self.unlike(actor_id, post_id) if liked else self.like(actor_id, post_id)
+
     def comment(self, actor_id: str, post_id: str, text: str) -> dict:
         text = clean_text("comment", text)
         if self.check_text is not None:

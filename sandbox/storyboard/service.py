@@ -34,9 +34,11 @@ from sandbox.generation.preview import PreviewSink
 from sandbox.generation.request import GenerationRequest
 from sandbox.generation.service import GenerationResult, GenerationService, Progress, _no_progress
 from sandbox.generation.video import read_frames, upscale_for_display
+from sandbox.generation.workers import WorkerResult
 from sandbox.models.cards import ModelSpec
 from sandbox.remix.conditioning import RemixConditioning
 from sandbox.remix.service import RemixService
+from sandbox.sound.media import Soundtrack
 from sandbox.store.db import Database
 from sandbox.store.media import MediaStore
 from sandbox.store.schema import Cameo, Draft, User
@@ -56,6 +58,7 @@ from sandbox.storyboard.shots import (
     shot_frames,
     style_prompt,
 )
+from sandbox.storyboard.sound import join_sound, resampled, splice_sound
 
 WORKING_COPY = ".npz"  # the storyboard's frames before the watermark, kept privately for re-shoots
 
@@ -153,35 +156,54 @@ class StoryboardService:
 
     def shoot(self, actor_id: str, spec: ModelSpec, plan: PlannedShot, cond: RemixConditioning | None,
               references: list, progress: Progress, preview: PreviewSink | None = None,
-              cancelled: Callable[[], bool] | None = None, job_id: str = "") -> np.ndarray:
+              cancelled: Callable[[], bool] | None = None, job_id: str = "") -> WorkerResult:
         kwargs = cond.pipeline_kwargs() if cond is not None else {}
         if references:
             kwargs["reference_images"] = references
         return self.generation.run(actor_id, spec, plan.request, progress, cancelled, job_id, preview=preview,
                                    **kwargs)
 
+    def shot_sound(self, plan: PlannedShot, spec: ModelSpec, ran: WorkerResult) -> Soundtrack:
+        """One shot's sound, exactly as long as its frames: the joint pipeline's own, else the card's sound model
+        on the shot's prompt (the sound stage of sandbox.generation)."""
+        seconds = len(ran.frames) / spec.fps
+        track = self.generation.make_sound(replace(plan.request, sound=True), spec, len(ran.frames),
+                                           [ran.audio] if ran.audio is not None else [], ran.sample_rate)
+        return track.fitted(seconds)
+
     def sign_and_save(self, actor_id: str, plans: list[PlannedShot], stitched: np.ndarray, summary: GenerationRequest,
-                      spec, start: StartImage | None, timings: dict) -> GenerationResult:
-        """Working copy, then one draft: watermark, MP4, C2PA with a ``componentOf`` ingredient per shot."""
+                      spec, start: StartImage | None, timings: dict,
+                      sound: Soundtrack | None = None) -> GenerationResult:
+        """Working copy, then one draft: watermark, MP4 (with ``sound``), C2PA with a ``componentOf`` ingredient
+        per shot."""
         t0 = time.perf_counter()
-        working = self.private.put_bytes(npz_bytes(stitched), WORKING_COPY)
+        if sound is not None:
+            sound = sound.fitted(len(stitched) / spec.fps)
+        working = self.private.put_bytes(npz_bytes(stitched, sound), WORKING_COPY)
         with self._in_flight_lock:
             self._in_flight.add(working)
         try:
             shots = [p.record(i + 1) for i, p in enumerate(plans)]
             request = replace(summary, num_frames=len(stitched),  # the whole video's (each shot's are in `shots`)
+                              sound=sound is not None,
                               storyboard={**summary.storyboard, "shots": shots, "working_copy": working})
-            claims = self.generation.claims(actor_id, request, spec)
+            claims = {**self.generation.claims(actor_id, request, spec), **self.generation.sound_claims(sound)}
             claims["shots"] = [{k: v for k, v in s.items() if k != "prompt"} for s in shots]  # hashes, not words
             with tempfile.TemporaryDirectory(prefix="sandbox-shots-") as folder:
                 tmp = Path(folder)
                 components = [self.shot_clip(actor_id, stitched, p, i + 1, spec, tmp) for i, p in enumerate(plans)]
                 sha, frames = self.generation.finish(stitched, claims, spec.fps, start.parent if start else None,
-                                                     components=components)
+                                                     sound, components=components)
             fingerprint = self.generation.fingerprint(frames) if self.generation.fingerprint else None
+            audio_fingerprint = None
+            if sound is not None and self.generation.fingerprint:  # what a copy of the stored file would carry
+                from sandbox.provenance.audio_fingerprint import file_fingerprint
+
+                audio_fingerprint = file_fingerprint(self.media.path(sha))
             timings["encode_s"] = round(time.perf_counter() - t0, 4)
             try:
-                draft_id = self.generation.save_draft(actor_id, request, spec, sha, timings, fingerprint)
+                draft_id = self.generation.save_draft(actor_id, request, spec, sha, timings, fingerprint,
+                                                      audio_fingerprint)
             except Exception:
                 self.private.delete(working, WORKING_COPY)
                 raise
@@ -191,7 +213,7 @@ class StoryboardService:
         if request.cameo_ids:
             self.cameos.record_draft_uses(actor_id, draft_id, list(request.cameo_ids))
         return GenerationResult(draft_id, self.media.path(sha), int(request.seed), spec.repo_id, spec.revision,
-                                request.to_dict(), timings)
+                                request.to_dict(), timings, self.generation.sound_details(sound))
 
     def release_orphaned_working_copies(self, _deleted: Path | None = None) -> int:
         """A storyboard's private working copy lives only as long as a draft names it. Called when any media
@@ -224,14 +246,18 @@ class StoryboardService:
     def create(self, actor_id: str, shots: list, style: str = "", cameos: list[str] | None = None,
                image: Path | str | None = None, image_post_id: str | None = None, seed: int = -1,
                negative_prompt: str = "", steps: int | None = None, model: str | None = None,
-               progress: Progress = _no_progress, preview: PreviewSink | None = None,
+               sound: bool | None = None, progress: Progress = _no_progress, preview: PreviewSink | None = None,
                cancelled: Callable[[], bool] | None = None, job_id: str = "") -> GenerationResult:
         """Make every shot in order, each continuing from the previous one, and keep ONE draft of them all.
+        ``sound``: each shot's sound, joined like its frames (None: where the card has a sound source);
         ``cancelled()``: the caller gave up (a shot waiting for its turn leaves the line); ``job_id``: the tracked
         job (sandbox.generation.jobs) this storyboard is."""
         t0 = time.perf_counter()
         shots = parse_shots(shots)
         spec = self.generation.loader.spec_for(model)
+        sound = bool(spec.sound) if sound is None else bool(sound)
+        if sound and not spec.sound:
+            raise SandboxError(f"{spec.label} has no sound source; set `sound` off or pick another `model`")
         check_shots(shots, style, StoryboardLimits.for_card(spec), self.generation.max_prompt_chars)
         if (len(shots) > 1 or image or image_post_id) and "v2v" not in spec.tasks:
             raise SandboxError(f"`model` {spec.label} cannot continue a video or start from an image: "
@@ -262,20 +288,29 @@ class StoryboardService:
         self.generation.workers.prepare(spec)  # where the shots run: this process or the Ray workers
         references = self.cameos.reference_images(chosen) if chosen else []
         t1 = time.perf_counter()
-        stitched = None
+        stitched, audio, track = None, None, None
         for i, plan in enumerate(plans):
             shot_progress = scaled(progress, i, len(plans))
             if i == 0:
                 cond = first_frame_conditioning(start.pixels, plan.frames) if start is not None else None
             else:
                 cond = continue_conditioning(stitched[:len(stitched) - plan.overlap], plan.frames, plan.carried)
-            frames = self.shoot(actor_id, spec, plan, cond, references, shot_progress, preview, cancelled, job_id)
+            ran = self.shoot(actor_id, spec, plan, cond, references, shot_progress, preview, cancelled, job_id)
+            frames = ran.frames
             if i == 0:
                 stitched = frames if start is None else np.concatenate([start.pixels[None], frames[1:]])
             else:
                 stitched = join(stitched, frames, plan.carried, plan.overlap)
+            if sound:
+                track = self.shot_sound(plan, spec, ran)
+                rate = track.sample_rate if audio is None else audio.sample_rate  # the first shot's
+                samples = resampled(track.samples, track.sample_rate, rate)
+                audio = replace(track, samples=samples) if audio is None else replace(audio, samples=join_sound(
+                    audio.samples, samples, audio.sample_rate, spec.fps, plan.carried, plan.overlap))
         timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(time.perf_counter() - t1, 4)}
-        result = self.sign_and_save(actor_id, plans, stitched, summary, spec, start, timings)
+        if audio is not None:
+            audio = replace(audio, prompt=summary.prompt)
+        result = self.sign_and_save(actor_id, plans, stitched, summary, spec, start, timings, audio)
         result.timings["total_s"] = round(time.perf_counter() - t0, 4)
         return result
 
@@ -303,7 +338,7 @@ class StoryboardService:
         if not isinstance(shot, int) or not 1 <= shot <= len(shots):
             raise SandboxError(f"`shot` must be between 1 and {len(shots)} but is {shot!r}")
         try:
-            stitched = working_frames(self.private, board["working_copy"])
+            stitched, audio = working_copy(self.private, board["working_copy"])
         except FileNotFoundError as exc:
             raise SandboxError(f"draft {draft_id}'s working copy is gone: make the storyboard again") from exc
         fields = GenerationRequest.__dataclass_fields__
@@ -335,9 +370,15 @@ class StoryboardService:
         t1 = time.perf_counter()
         cond = bridge_conditioning(head, tail, n) if (head is not None or tail is not None) else None
         references = self.cameos.reference_images(cameo_rows) if cameo_rows else []
-        frames = self.shoot(actor_id, spec, plan, cond, references, progress, preview, cancelled, job_id)
+        ran = self.shoot(actor_id, spec, plan, cond, references, progress, preview, cancelled, job_id)
+        frames = ran.frames
         stitched = stitched.copy()
         stitched[begin + head_k:begin + n - tail_k] = frames[head_k:n - tail_k]
+        if audio is not None:  # the other shots' sound stays; the re-shot span gets its new shot's
+            track = self.shot_sound(plan, spec, ran)
+            samples = resampled(track.samples, track.sample_rate, audio.sample_rate)
+            audio = replace(audio, samples=splice_sound(audio.samples, samples, audio.sample_rate, spec.fps,
+                                                        begin, head_k, n - tail_k))
         timings = {"load_s": round(t1 - t0, 4), "pipeline_s": round(time.perf_counter() - t1, 4)}
         plans = []
         for i, s_ in enumerate(shots):
@@ -359,7 +400,7 @@ class StoryboardService:
                 post = s.get(Post, base.parent_post_id)
                 parent = self.media.path(post.media_sha256) if post is not None and not post.deleted else None
         start = StartImage(stitched[0], parent=parent, parent_post_id=base.parent_post_id) if parent else None
-        result = self.sign_and_save(actor_id, plans, stitched, summary, spec, start, timings)
+        result = self.sign_and_save(actor_id, plans, stitched, summary, spec, start, timings, audio)
         result.timings["total_s"] = round(time.perf_counter() - t0, 4)
         return result
 
@@ -398,11 +439,27 @@ def named_working_copies(db: Database) -> set[str]:
             if r and r.get("storyboard") and r["storyboard"].get("working_copy")}
 
 
-def npz_bytes(frames: np.ndarray) -> bytes:
+def npz_bytes(frames: np.ndarray, sound: Soundtrack | None = None) -> bytes:
+    """The working copy: frames before the watermark, and the sound before encoding (with its rate and maker)."""
     buf = io.BytesIO()
-    np.savez_compressed(buf, frames=frames)
+    if sound is None:
+        np.savez_compressed(buf, frames=frames)
+    else:
+        np.savez_compressed(buf, frames=frames, audio=sound.samples.astype(np.float32),
+                            audio_meta=np.array([str(sound.sample_rate), sound.model, sound.model_revision,
+                                                 sound.prompt]))
     return buf.getvalue()
 
 
+def working_copy(private: MediaStore, sha: str) -> tuple[np.ndarray, Soundtrack | None]:
+    """The working copy's frames and sound (None: a silent storyboard)."""
+    data = np.load(io.BytesIO(private.path(sha, WORKING_COPY).read_bytes()))
+    if "audio" not in data:
+        return data["frames"], None
+    rate, model, revision, prompt = (str(x) for x in data["audio_meta"])
+    return data["frames"], Soundtrack(data["audio"].astype(np.float64), int(rate), model, revision, prompt)
+
+
 def working_frames(private: MediaStore, sha: str) -> np.ndarray:
-    return np.load(io.BytesIO(private.path(sha, WORKING_COPY).read_bytes()))["frames"]
+    """The working copy's frames (before the watermark)."""
+    return working_copy(private, sha)[0]

@@ -14,7 +14,7 @@ from sandbox.context import Sandbox
 from sandbox.errors import SandboxError
 from sandbox.social.text import escape
 from sandbox.ui import security
-from sandbox.ui.common import acting_user, is_upload, plural, user_errors
+from sandbox.ui.common import acting_user, clear_on_persona_switch, is_upload, plural, user_errors
 from sandbox.ui.shell import Shell
 
 POLICY_CHOICES = [("only me", "only_me"), ("people I approve", "approved"),
@@ -282,7 +282,7 @@ def build(shell: Shell) -> None:
                 challenge = gr.Markdown("**Before you record:** _a challenge appears here_")
                 challenge_id = gr.Textbox(visible=False)
                 clip = gr.Video(sources=["webcam", "upload"], label="Your clip (3–15 s, only you)",
-                                include_audio=True)
+                                include_audio=True, elem_id="cameo-clip")
                 with gr.Row():
                     new_challenge_btn = gr.Button("🔁 new challenge", size="sm")
                     sample_btn = gr.Button("🧑‍🚀 use a sample clip", size="sm")
@@ -330,7 +330,7 @@ def build(shell: Shell) -> None:
     gr.on([tab.select, user.change, new_challenge_btn.click], fresh_challenge, [user], [challenge, challenge_id],
           api_visibility="private", trigger_mode="always_last")
     # another persona: the previous persona's clip and verification result are not theirs
-    user.change(lambda: (None, "", None), None, [clip, report, details], api_visibility="private")
+    clear_on_persona_switch(user, [clip, report, details], [None, "", None])
     sample_btn.click(make_sample_clip(sb), [user, challenge_id], [clip, challenge, challenge_id],
                      api_visibility="private")
     create_btn.click(make_create(sb), [user, clip, challenge_id], [report, details], api_name="cameo_create").then(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import threading
 from collections.abc import Callable
@@ -151,6 +152,13 @@ def wire_live_preview(previews: PreviewBoard, image: gr.Image, buttons: list[gr.
     for event in events:
         event.then(lambda: (gr.Timer(active=False), gr.Image(visible=False)), None, [timer, image],
                    api_visibility="private", queue=False)
+
+
+def clear_on_persona_switch(user: gr.Component, components: list, values: list) -> None:
+    """Another persona: set ``components`` to ``values`` (the previous persona's clip, result, details are not
+    theirs). Done in the browser at once: through the queue it could land after the new persona's first click
+    and wipe what that click brought (a sample clip, a picked draft)."""
+    user.change(None, None, components, js=f"() => {json.dumps(values)}", api_visibility="private")
 
 
 def plural(count: int, word: str, plural_form: str | None = None) -> str:

@@ -19,6 +19,7 @@ from sandbox.ui.common import (
     CancelSwitch,
     PreviewBoard,
     acting_user,
+    clear_on_persona_switch,
     details_markdown,
     progress_adapter,
     user_errors,
@@ -227,8 +228,7 @@ def build(shell: Shell) -> None:
     generate_event.success(lambda d: (d["draft_id"], details_markdown(sb, d)), details, [draft_id, summary],
                            api_visibility="private")
     drafts.select(pick_draft, None, draft_id, api_visibility="private")
-    user.change(lambda: ("", None, None, ""), None, [draft_id, video, details, summary],  # not theirs
-                api_visibility="private")
+    clear_on_persona_switch(user, [draft_id, video, details, summary], ["", None, None, ""])
     with_button_busy(publish_btn, "Publishing…", make_publish(sb), [user, draft_id, caption, remix_policy])
 
 

@@ -168,7 +168,7 @@ def feed_card(sb: Sandbox, item: dict, comments: list[dict], user: gr.Component,
                  elem_classes=[FEED_VIDEO_CLASS])  # starts muted, with an unmute toggle (sandbox/ui/players.py)
         with gr.Column(scale=2):
             gr.Markdown(card_markdown(item))
-            post, liked = gr.State(item["post_id"]), gr.State(item["liked"])
+            post = gr.State(item["post_id"])
             with gr.Row():
                 like_btn = gr.Button(like_label(item["liked"], item["likes"]), size="sm", min_width=60,
                                      elem_classes=["like-button"])
@@ -185,7 +185,7 @@ def feed_card(sb: Sandbox, item: dict, comments: list[dict], user: gr.Component,
             with gr.Accordion("🚩 report", open=False):
                 reason = gr.Textbox(placeholder="What is wrong with this post? (admins read this)", show_label=False,
                                     max_length=300, submit_btn="send report")
-    like_btn.click(make_toggle_like(sb), [user, post, liked], [like_btn, liked], api_visibility="private")
+    like_btn.click(make_toggle_like(sb), [user, post], like_btn, api_visibility="private")
     less_btn.click(make_see_less(sb), [user, post], None, api_visibility="private")
     comment_box.submit(make_comment(sb), [user, post, comment_box], [comment_box, latest], api_visibility="private")
     reason.submit(make_report(sb), [user, post, reason], reason, api_visibility="private")
@@ -193,11 +193,10 @@ def feed_card(sb: Sandbox, item: dict, comments: list[dict], user: gr.Component,
 
 def make_toggle_like(sb: Sandbox):
     @user_errors
-    def toggle_like(user: str, post_id: str, liked: bool, request: gr.Request = None):
-        """Like, or take the like back; the button shows the new count."""
-        actor = acting_user(sb, user, request)
-        done = sb.posts.unlike(actor.id, post_id) if liked else sb.posts.like(actor.id, post_id)
-        return gr.Button(value=like_label(done["liked"], done["likes"])), done["liked"]
+    def toggle_like(user: str, post_id: str, request: gr.Request = None):
+        """Like, or take the like back (the database says which); the button shows the new count."""
+        done = sb.posts.toggle_like(acting_user(sb, user, request).id, post_id)
+        return gr.Button(value=like_label(done["liked"], done["likes"]))
 
     return toggle_like
 

@@ -14,7 +14,14 @@ from sandbox.social.posts import REMIX_POLICIES
 from sandbox.social.text import escape
 from sandbox.ui import security
 from sandbox.ui.cameo import usable_choices
-from sandbox.ui.common import CancelSwitch, acting_user, details_markdown, progress_adapter, user_errors
+from sandbox.ui.common import (
+    CancelSwitch,
+    acting_user,
+    clear_on_persona_switch,
+    details_markdown,
+    progress_adapter,
+    user_errors,
+)
 from sandbox.ui.shell import Shell
 
 MODE_CHOICES = [("restyle — same motion, new look", "restyle"), ("extend — continue where it ends", "extend"),
@@ -140,7 +147,7 @@ def build(shell: Shell) -> RemixTab:
     shown = [original, original_md, lineage_plot, lineage_md]
     post.change(open_original, [user, post], shown, api_visibility="private")
     gr.on(shell.on_persona(), usable_choices(sb), [user], cameos, api_visibility="private", trigger_mode="always_last")
-    user.change(lambda: (None, None, ""), None, [video, details, summary], api_visibility="private")  # not theirs
+    clear_on_persona_switch(user, [video, details, summary], [None, None, ""])
     switch = CancelSwitch()
     remix_event = remix_btn.click(
         make_remix(sb, switch), [user, post, prompt, mode, keep, seed, cameos, sound, sound_prompt], [video, details],

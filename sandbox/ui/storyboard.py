@@ -15,6 +15,7 @@ from sandbox.ui.common import (
     CancelSwitch,
     PreviewBoard,
     acting_user,
+    clear_on_persona_switch,
     details_markdown,
     progress_adapter,
     user_errors,
@@ -46,11 +47,12 @@ def make_storyboard(sb: Sandbox, cancel: CancelSwitch | None = None, previews: P
     @user_errors
     def storyboard(user: str = "", shots: list | None = None, style: str = "", cameos: list[str] | None = None,
                    image: str | None = None, image_post_id: str = "", seed: int = -1, steps: int | None = None,
-                   request: gr.Request = None,
+                   sound: bool = True, request: gr.Request = None,
                    progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[str, dict]:
         """Make a storyboard: `shots` rows of [prompt, seconds] made in order, each continuing the previous one,
         `style` added to every shot, up to two `cameos`; start from an `image` (file) or the last frame of a post
-        you may remix (`image_post_id`). Returns the one MP4 and its details (`draft_id`, `storyboard.shots`)."""
+        you may remix (`image_post_id`); `sound`: each shot's sound, joined like the frames (where the model has a
+        sound source). Returns the one MP4 and its details (`draft_id`, `storyboard.shots`, `sound`)."""
         actor = acting_user(sb, user, request)
         rows = parse_shots(shot_rows(shots))
         flag, gone = cancel.arm(request), security.cancel_check()
@@ -59,7 +61,7 @@ def make_storyboard(sb: Sandbox, cancel: CancelSwitch | None = None, previews: P
                 result = sb.storyboards.create(
                     actor.id, rows, style or "", list(cameos or []), image or None,
                     (image_post_id or "").strip() or None, int(seed) if seed is not None else -1,
-                    steps=int(steps) if steps else None,
+                    steps=int(steps) if steps else None, sound=bool(sound) and bool(sb.loader.default_model().sound),
                     progress=cancellable(job.watching(progress_adapter(progress)), flag),
                     preview=job.showing(previews.sink(request)), cancelled=lambda: flag.is_set() or gone(),
                     job_id=job.id)
@@ -126,6 +128,9 @@ def build(shell: Shell) -> None:
                 with gr.Row():
                     seed = gr.Number(-1, label="Seed", precision=0, info="-1 = random")
                     steps = gr.Slider(1, 100, value=sb.loader.default_model().steps, step=1, label="Steps")
+                    sound = gr.Checkbox(bool(sb.loader.default_model().sound), label="Sound",
+                                        info="each shot's sound, cross-faded at the joins like the picture",
+                                        interactive=bool(sb.loader.default_model().sound))
                 with gr.Row():
                     make_btn = gr.Button("Make storyboard", variant="primary")
                     cancel_btn = gr.Button("Cancel storyboard", variant="stop")
@@ -151,7 +156,7 @@ def build(shell: Shell) -> None:
     gr.on([*shell.on_persona(), tab.select], usable_choices(sb), [user], cameo_pick, api_visibility="private")
     switch, previews = CancelSwitch(), PreviewBoard()
     event = make_btn.click(make_storyboard(sb, switch, previews),
-                           [user, shots, style, cameo_pick, image, image_post_id, seed, steps], [video, details],
+                           [user, shots, style, cameo_pick, image, image_post_id, seed, steps, sound], [video, details],
                            api_name="storyboard",
                            concurrency_limit=security.GENERATION_WORKERS, concurrency_id="generation")
     reshoot = reshoot_btn.click(make_reshoot(sb, switch, previews), [user, draft_id, shot_no, reshoot_prompt, seed],
@@ -164,7 +169,7 @@ def build(shell: Shell) -> None:
     for done in (event, reshoot):
         done.success(lambda d: (d["draft_id"], shots_markdown(sb, d)), details, [draft_id, summary],
                      api_visibility="private")
-    user.change(lambda: ("", None, None, ""), None, [draft_id, video, details, summary], api_visibility="private")
+    clear_on_persona_switch(user, [draft_id, video, details, summary], ["", None, None, ""])
     with_button_busy(publish_btn, "Publishing…", make_publish(sb), [user, draft_id, caption, remix_policy])
 
 

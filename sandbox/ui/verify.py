@@ -7,7 +7,7 @@ from pathlib import Path
 import gradio as gr
 
 from sandbox.context import Sandbox
-from sandbox.ui.common import acting_user, is_upload, user_errors
+from sandbox.ui.common import acting_user, clear_on_persona_switch, is_upload, user_errors
 from sandbox.ui.shell import Shell
 
 
@@ -47,4 +47,4 @@ def build(shell: Shell) -> None:
         verify_btn = gr.Button("Verify", variant="primary")
     verify_btn.click(make_verify(shell.sb), [shell.user, video], [summary, report], api_name="verify")
     # another persona: the previous persona's file and result are not theirs
-    shell.user.change(lambda: (None, "", None), None, [video, summary, report], api_visibility="private")
+    clear_on_persona_switch(shell.user, [video, summary, report], [None, "", None])

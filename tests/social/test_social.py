@@ -39,6 +39,18 @@ def test_block_hides_everything_both_ways(sb_any):
     assert all(i.creator != "ben" for i in sb.feed.page(ana).items)
 
 
+def test_a_like_button_follows_the_database_not_the_page(sb):
+    """A card drawn while a like was on shows "liked"; a click after the like was taken back elsewhere likes
+    again instead of "unliking" nothing — the database says which way the button goes."""
+    ana, post = uid(sb, "ana"), make_post(sb, "ben", "a fox")
+    assert sb.posts.toggle_like(ana, post) == {"post_id": post, "liked": True, "likes": 1}
+    assert sb.posts.toggle_like(ana, post) == {"post_id": post, "liked": False, "likes": 0}
+    sb.posts.like(ana, post)  # in another tab
+    assert sb.posts.toggle_like(ana, post)["liked"] is False
+    with pytest.raises(NotFound):
+        sb.posts.toggle_like(ana, "p_nothere")
+
+
 def test_publish_only_own_drafts_and_likes_are_idempotent(sb_any):
     sb = sb_any
     from sandbox.generation import GenerationRequest

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sandbox.errors import PermissionDenied, SandboxError
 from sandbox.generation.video import read_frames
 from sandbox.store.schema import CameoUse, Draft
-from sandbox.storyboard.service import working_frames
+from sandbox.storyboard.service import working_copy, working_frames
 from sandbox.storyboard.shots import OVERLAP_FRAMES, Shot
 from tests.cameo.conftest import make_cameo
 from tests.conftest import make_post
@@ -63,6 +63,36 @@ def test_three_shots_make_one_draft_listing_its_shots_in_details_and_credentials
     assert len(report["credentials"]["claims"]["shots"]) == 3
 
 
+def test_a_storyboard_sounds_for_as_long_as_it_plays_and_says_which_model_made_it(board):
+    """Each shot's sound (the micro model's joint track) laid under its frames and joined like them: the MP4
+    has an AAC track as long as the picture, and the details and Content Credentials name the sound model."""
+    from sandbox.sound.media import has_audio, read_audio
+
+    sb, ana, result = board
+    frames, sound = working_copy(sb.storyboards.private, result.request["storyboard"]["working_copy"])
+    seconds = len(frames) / 8  # the micro model's fps
+    assert sound is not None and abs(sound.seconds - seconds) < 1e-3
+    assert result.sound["model"] == "sandbox-local/micro-sound" and abs(result.sound["seconds"] - seconds) < 1e-3
+    assert result.request["sound"] is True
+    assert has_audio(result.video_path)
+    samples, rate = read_audio(result.video_path)
+    assert abs(samples.shape[-1] / rate - seconds) < 0.1
+    report = sb.provenance.verify(ana.id, result.video_path)
+    assert report["credentials"]["claims"]["sound_model"] == "sandbox-local/micro-sound"
+    # each shot's part carries that shot's sound, not silence
+    for shot in result.request["storyboard"]["shots"]:
+        lo = round(shot["begin"] * sound.sample_rate / 8)
+        hi = round((shot["begin"] + shot["frames"]) * sound.sample_rate / 8)
+        assert np.abs(sound.samples[:, lo:hi]).mean() > 1e-3, shot
+
+
+def test_a_silent_storyboard_when_asked(sb):
+    ana = sb.identity.actor("ana", None)
+    result = sb.storyboards.create(ana.id, [Shot(RIGHT, 1.0), Shot(DOWN, 1.0)], sound=False, **FAST)
+    assert result.sound is None and result.request["sound"] is False
+    assert working_copy(sb.storyboards.private, result.request["storyboard"]["working_copy"])[1] is None
+
+
 def test_a_storyboard_publishes_and_can_be_remixed(board):
     sb, ana, result = board
     post = sb.posts.publish(ana.id, result.draft_id, "three shots")["post_id"]
@@ -89,6 +119,16 @@ def test_reshoot_changes_one_shot_and_keeps_every_other_frame(board):
     assert not np.array_equal(before[new], after[new])
     assert shot2["prompt"].endswith("moving up on a blue background") and shot2["seed"] == 99
     assert again.request["storyboard"]["reshot"] == {"from_draft": result.draft_id, "shot": 2}
+    # the sound: shot 1's and shot 3's stay as they were, the re-shot span has the new shot's
+    _, old_sound = working_copy(sb.storyboards.private, result.request["storyboard"]["working_copy"])
+    _, new_sound = working_copy(sb.storyboards.private, again.request["storyboard"]["working_copy"])
+    at = lambda frame: round(frame * old_sound.sample_rate / 8)  # noqa: E731
+    assert new_sound.samples.shape == old_sound.samples.shape
+    assert np.array_equal(old_sound.samples[:, :at(new.start)], new_sound.samples[:, :at(new.start)])
+    assert np.array_equal(old_sound.samples[:, at(new.stop):], new_sound.samples[:, at(new.stop):])
+    assert not np.allclose(old_sound.samples[:, at(new.start):at(new.stop)],
+                           new_sound.samples[:, at(new.start):at(new.stop)])
+    assert again.sound is not None and again.request["sound"] is True
 
 
 def test_only_the_creator_may_reshoot_and_only_a_storyboard(board):

@@ -52,6 +52,30 @@ class Journey:
             return false;
         }""", [caption, button])
 
+    def settle(self, inside: str = ".feed-card", quiet_ms: int = 2000, timeout_s: float = 120) -> None:
+        """Wait until the tab panel holding ``inside`` stops changing for ``quiet_ms``: a tab opened right after
+        a persona switch is drawn twice (the switch's load, then the tab's), and a click on the first drawing
+        can land on a box the second replaces."""
+        import time
+
+        self.page.locator(inside).first.wait_for(state="visible", timeout=LONG)
+        self.page.evaluate("""(inside) => {
+            const panel = document.querySelector(inside).closest('[role=tabpanel]') || document.body;
+            window.__changes = 0;
+            if (window.__watch) window.__watch.disconnect();
+            window.__watch = new MutationObserver(() => { window.__changes++; });
+            window.__watch.observe(panel, {subtree: true, childList: true, characterData: true});
+        }""", inside)
+        deadline = time.monotonic() + timeout_s
+        seen = -1
+        while time.monotonic() < deadline:
+            now = self.page.evaluate("() => window.__changes")
+            if now == seen:
+                return
+            seen = now
+            self.page.wait_for_timeout(quiet_ms)
+        raise AssertionError(f"the page around {inside} kept changing for {timeout_s:.0f} s")
+
     def toast(self, pattern: str, timeout: int = LONG) -> None:
         """Wait for a toast that says ``pattern`` (toasts of one kind stack in one group, so not only the last
         one); fail with every toast on screen — an error toast's message says what went wrong."""

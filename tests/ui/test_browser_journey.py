@@ -50,6 +50,7 @@ def journey(page, j: Journey, app, tmp_path) -> None:
 
     # 2. ana makes a cameo from the sample clip and shares it with her friends
     j.tab("Cameo")
+    j.settle("#cameo-clip")  # the tab's own refresh (panel, challenge) is done: a click now is not overtaken
     page.get_by_role("button", name=re.compile("use a sample clip")).click()
     j.video_src("Your clip")
     page.get_by_role("button", name="Verify and create my cameo").click()
@@ -76,6 +77,7 @@ def journey(page, j: Journey, app, tmp_path) -> None:
     j.tab("Feed")
     first_card = page.get_by_text("ana in my video").first
     expect(first_card).to_be_visible(timeout=60_000)
+    j.settle()  # opened right after a persona switch: drawn twice
     expect(page.get_by_text(re.compile("from your friend @ben")).first).to_be_visible()
     j.shot("feed")
     assert j.click_in_card("ana in my video", "🔁 remix"), "ben's post offers a remix button to his friend"
@@ -98,6 +100,7 @@ def journey(page, j: Journey, app, tmp_path) -> None:
     # 6. ana sees the uses of her cameo and deletes ben's post
     j.act_as("ana")
     j.tab("Cameo")
+    j.settle("#cameo-clip")
     # a use is picked by clicking its video in "Used in"
     page.locator("button.thumbnail-item").filter(visible=True).filter(has_text="post by @ben").first.click()
     expect(page.get_by_label("Video to remove", exact=True)).to_have_value(re.compile("post by @ben"))
@@ -108,7 +111,7 @@ def journey(page, j: Journey, app, tmp_path) -> None:
     # 7. …and it is gone from chloe's feed
     j.act_as("chloe")
     j.tab("Feed")
-    page.wait_for_timeout(1500)
+    j.settle()
     expect(page.get_by_text("ana in my video").filter(visible=True)).to_have_count(0)
     expect(page.get_by_text(re.compile("from your friend")).filter(visible=True).first).to_be_visible()
 
@@ -236,6 +239,7 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
     j.tab("Feed")
     post_card = card(page, "squares all the way up")
     expect(post_card).to_be_visible(timeout=60_000)
+    j.settle()  # opened right after a persona switch: drawn twice
     like = post_card.locator(".like-button")
     expect(like).to_have_text("🤍 0")
     like.click()
@@ -318,6 +322,7 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
     # switching persona clears the previous persona's cameo clip and result, and the Verify result
     j.act_as("dev")
     j.tab("Cameo")
+    j.settle("#cameo-clip")  # the tab's own refresh (panel, challenge) is done: a click now is not overtaken
     page.get_by_role("button", name=re.compile("use a sample clip")).click()
     assert "sample.mp4" in j.video_src("Your clip")
     page.get_by_role("button", name="Verify and create my cameo").click()
@@ -329,7 +334,7 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
 
     # screenshots of every tab, for README
     j.act_as("ben")
-    for name in ("Create", "Cameo", "Remix", "Feed", "Verify", "Reports", "Profile"):
+    for name in ("Create", "Storyboard", "Queue", "Cameo", "Remix", "Feed", "Verify", "Reports", "Profile"):
         j.tab(name)
         page.wait_for_timeout(1500)
         j.shot(f"tab-{name.lower()}")

@@ -70,6 +70,7 @@ def storyboard_journey(page, j: Journey, tmp_path) -> None:
     j.act_as("ben")
     j.tab("Feed")
     expect(page.get_by_text("a circle goes round").first).to_be_visible(timeout=60_000)
+    j.settle()  # opened right after a persona switch: drawn twice
     assert j.click_in_card("a circle goes round", "🔁 remix"), "ana's storyboard offers a remix button"
     expect(page.get_by_label("Post to remix", exact=True)).to_have_value(re.compile(r"^p_"), timeout=30_000)
     expect(page.get_by_text("Original by @ana").first).to_be_visible()
