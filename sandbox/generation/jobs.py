@@ -110,7 +110,7 @@ class JobRegistry:
         with self._lock:
             job.ended = state
             if state == "done":
-                job.progress = 1.0
+                job.progress, job.step = 1.0, "finished: a draft is saved"
             finished = sorted((j for j in self._jobs.values() if j.user_id == job.user_id and j.ended),
                               key=lambda j: j.order, reverse=True)
             for old in finished[self.keep_finished:]:
@@ -122,7 +122,8 @@ class JobRegistry:
         job = self.start(user_id, kind, prompt, cancel)
         try:
             yield job
-        except GenerationCancelled:
+        except GenerationCancelled as exc:  # "cancelled at denoising step 3/100: nothing was saved"
+            job.step = str(exc)[:300]
             self.end(job, "cancelled")
             raise
         except SandboxError as exc:  # a refusal (budget, prompt, consent…): its reason is the job's last word
