@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -19,6 +21,22 @@ class Journey:
         self.page = page
         self.url = url
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    @contextmanager
+    def opened(cls, browser, url: str, name: str, width: int = 1360, height: int = 1000) -> Iterator[Journey]:
+        """A new page for one journey; if it fails, a screenshot of what the user saw (journey-FAILED-<name>.png)
+        and the toasts on screen go with the error; the page is closed either way."""
+        page = browser.new_page(viewport={"width": width, "height": height})
+        journey = cls(page, url)
+        try:
+            yield journey
+        except Exception as exc:
+            journey.shot(f"FAILED-{name}")
+            toasts = page.locator("[data-testid='toast-body']").all_inner_texts()
+            raise AssertionError(f"{name} failed; toasts on screen: {toasts}") from exc
+        finally:
+            page.close()
 
     def shot(self, name: str) -> None:
         self.page.screenshot(path=str(ARTIFACTS / f"journey-{name}.png"), full_page=True)
@@ -102,6 +120,15 @@ class Journey:
         url = src if src.startswith("http") else self.url.rstrip("/") + src
         path.write_bytes(self.page.request.get(url).body())
         return path
+
+    def verify(self, path: Path) -> None:
+        """Open Verify, upload ``path`` and wait for its Content Credentials to read as valid."""
+        from playwright.sync_api import expect
+
+        self.tab("Verify")
+        self.page.locator("input[type=file]").last.set_input_files(str(path))
+        self.page.get_by_role("button", name="Verify", exact=True).click()
+        expect(self.page.get_by_text(re.compile("Valid Content Credentials")).first).to_be_visible(timeout=60_000)
 
     def plays(self, label: str) -> None:
         """The browser decodes it: metadata loaded, a duration, and time advances when played."""

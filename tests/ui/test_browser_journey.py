@@ -23,16 +23,8 @@ def app(tmp_path_factory, models_dir):
 
 
 def test_the_whole_journey(browser, app, tmp_path):
-    page = browser.new_page(viewport={"width": 1360, "height": 900})
-    j = Journey(page, app.url)
-    try:
-        journey(page, j, app, tmp_path)
-    except Exception as exc:
-        j.shot("FAILED")  # what the user would have seen
-        toasts = page.locator("[data-testid='toast-body']").all_inner_texts()
-        raise AssertionError(f"journey failed; toasts on screen: {toasts}") from exc
-    finally:
-        page.close()
+    with Journey.opened(browser, app.url, "journey", height=900) as j:
+        journey(j.page, j, app, tmp_path)
 
 
 def journey(page, j: Journey, app, tmp_path) -> None:
@@ -89,11 +81,7 @@ def journey(page, j: Journey, app, tmp_path) -> None:
     j.shot("remix")
 
     # 5. chloe verifies the remix: AI-made, signed here, a remix of ben's video
-    remix_file = j.download(remix_src, tmp_path / "remix.mp4")
-    j.tab("Verify")
-    page.locator("input[type=file]").last.set_input_files(str(remix_file))
-    page.get_by_role("button", name="Verify", exact=True).click()
-    expect(page.get_by_text(re.compile("Valid Content Credentials")).first).to_be_visible(timeout=60_000)
+    j.verify(j.download(remix_src, tmp_path / "remix.mp4"))
     expect(page.get_by_text(re.compile("Remix of a video by @ben")).first).to_be_visible()
     j.shot("verify")
 
@@ -124,16 +112,8 @@ def journey(page, j: Journey, app, tmp_path) -> None:
 
 def test_the_rough_edges_a_newcomer_hit(browser, app, tmp_path):
     """Each defect a newcomer met in this app (screens in the 2026-11-26 issue), checked where it was seen."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    j = Journey(page, app.url)
-    try:
-        rough_edges(page, j, app, tmp_path)
-    except Exception as exc:
-        j.shot("FAILED-rough-edges")
-        toasts = page.locator("[data-testid='toast-body']").all_inner_texts()
-        raise AssertionError(f"rough edges failed; toasts on screen: {toasts}") from exc
-    finally:
-        page.close()
+    with Journey.opened(browser, app.url, "rough-edges", width=1400) as j:
+        rough_edges(j.page, j, app, tmp_path)
     log = app.log.read_text()
     assert "too many output values" not in log, "an event returned more values than it has outputs"
 

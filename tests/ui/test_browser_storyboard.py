@@ -19,16 +19,8 @@ def app(tmp_path_factory, models_dir):
 
 
 def test_a_three_shot_storyboard_plays_verifies_publishes_and_is_remixed(browser, app, tmp_path):
-    page = browser.new_page(viewport={"width": 1360, "height": 1000})
-    j = Journey(page, app.url)
-    try:
-        storyboard_journey(page, j, tmp_path)
-    except Exception as exc:
-        j.shot("FAILED-storyboard")
-        toasts = page.locator("[data-testid='toast-body']").all_inner_texts()
-        raise AssertionError(f"storyboard journey failed; toasts on screen: {toasts}") from exc
-    finally:
-        page.close()
+    with Journey.opened(browser, app.url, "storyboard") as j:
+        storyboard_journey(j.page, j, tmp_path)
 
 
 def storyboard_journey(page, j: Journey, tmp_path) -> None:
@@ -53,11 +45,7 @@ def storyboard_journey(page, j: Journey, tmp_path) -> None:
     j.shot("storyboard")
 
     # Verify reads its Content Credentials: AI-made, signed here, made of three shots
-    made = j.download(src, tmp_path / "storyboard.mp4")
-    j.tab("Verify")
-    page.locator("input[type=file]").last.set_input_files(str(made))
-    page.get_by_role("button", name="Verify", exact=True).click()
-    expect(page.get_by_text(re.compile("Valid Content Credentials")).first).to_be_visible(timeout=60_000)
+    j.verify(j.download(src, tmp_path / "storyboard.mp4"))
     expect(page.get_by_text(re.compile("Made of 3 shots")).first).to_be_visible()
 
     # published like any draft, and once only
