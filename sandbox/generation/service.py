@@ -193,6 +193,15 @@ class GenerationService:
         with turn:
             return self.workers.run(spec, request, progress, preview=preview, conditioning=conditioning)
 
+    def audio_fingerprint(self, sha: str, track: Soundtrack | None):
+        """The stored file's audio fingerprint (what a ripped copy of its sound would carry); None when silent
+        or fingerprints are off."""
+        if track is None or not self.fingerprint:
+            return None
+        from sandbox.provenance.audio_fingerprint import file_fingerprint
+
+        return file_fingerprint(self.media.path(sha))
+
     def encode(self, frames: np.ndarray, fps: int, claims: dict | None = None, parent: Path | None = None,
                soundtrack: Soundtrack | None = None, components: list[Path] | None = None) -> str:
         """Encode to MP4 (with its AAC sound track, if any; then sign it — the manifest covers picture and
@@ -366,11 +375,7 @@ class GenerationService:
         claims = {**self.claims(user_id, request, spec), **self.sound_claims(track, source, original_sound)}
         sha, frames = self.finish(frames, claims, spec.fps, parent, track)
         fingerprint = self.fingerprint(frames) if self.fingerprint else None
-        audio_fingerprint = None
-        if track is not None and self.fingerprint:  # from the stored file: what a copy of it would carry
-            from sandbox.provenance.audio_fingerprint import file_fingerprint
-
-            audio_fingerprint = file_fingerprint(self.media.path(sha))
+        audio_fingerprint = self.audio_fingerprint(sha, track)
         t3 = time.perf_counter()
         timings = {"wait_s": round(t_turn - t0, 4), "load_s": round(t1 - t_turn, 4),
                    "pipeline_s": round(t2 - t1, 4), "sound_s": round(t_sound - t2, 4),

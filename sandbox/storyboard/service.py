@@ -195,11 +195,7 @@ class StoryboardService:
                 sha, frames = self.generation.finish(stitched, claims, spec.fps, start.parent if start else None,
                                                      sound, components=components)
             fingerprint = self.generation.fingerprint(frames) if self.generation.fingerprint else None
-            audio_fingerprint = None
-            if sound is not None and self.generation.fingerprint:  # what a copy of the stored file would carry
-                from sandbox.provenance.audio_fingerprint import file_fingerprint
-
-                audio_fingerprint = file_fingerprint(self.media.path(sha))
+            audio_fingerprint = self.generation.audio_fingerprint(sha, sound)
             timings["encode_s"] = round(time.perf_counter() - t0, 4)
             try:
                 draft_id = self.generation.save_draft(actor_id, request, spec, sha, timings, fingerprint,

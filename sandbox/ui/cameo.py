@@ -9,6 +9,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from sandbox.cameo.challenge import Challenge
 from sandbox.cameo.consent import POLICIES
 from sandbox.context import Sandbox
 from sandbox.errors import SandboxError
@@ -141,7 +142,7 @@ def make_sample_clip(sb: Sandbox):
             shown = gr.update(), challenge_id
         except SandboxError:
             issued = sb.cameos.issue_challenge(owner)
-            asked = sb.cameos.pending_challenge(owner, issued["challenge_id"])
+            asked = Challenge.parse(issued["text"])
             shown = challenge_markdown(issued), issued["challenge_id"]
         folder = Path(tempfile.mkdtemp(prefix="sandbox-sample-"))
         return str(write_sample_clip(asked, folder / "sample.mp4")), *shown

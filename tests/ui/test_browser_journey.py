@@ -118,30 +118,17 @@ def test_the_rough_edges_a_newcomer_hit(browser, app, tmp_path):
     assert "too many output values" not in log, "an event returned more values than it has outputs"
 
 
-def wait_until_denoising(client, user: str, timeout: float = LONG / 1000) -> None:
-    """Until the person's job is running and past its first denoising step (read from /my_jobs)."""
+def wait_for_job(client, user: str, matches, what: str, timeout: float = LONG / 1000) -> dict:
+    """The person's first job that ``matches`` (read from /my_jobs), waiting for it."""
     import time
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(j["state"] == "running" and re.search(r"denoising step [1-9]", j["step"])
-               for j in client.predict(user=user, api_name="/my_jobs")):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"@{user}'s job never started denoising within {timeout:.0f} s")
-
-
-def wait_for_job(client, user: str, state: str, timeout: float = LONG / 1000) -> dict:
-    """The person's first job in ``state`` (read from /my_jobs), waiting for it."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [j for j in client.predict(user=user, api_name="/my_jobs") if j["state"] == state]
+        found = [j for j in client.predict(user=user, api_name="/my_jobs") if matches(j)]
         if found:
             return found[0]
-        time.sleep(0.3)
-    raise AssertionError(f"no {state} job of @{user} within {timeout:.0f} s")
+        time.sleep(0.2)
+    raise AssertionError(f"no job of @{user} {what} within {timeout:.0f} s")
 
 
 def card(page, caption: str):
@@ -182,12 +169,13 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
     page.get_by_label("Prompt", exact=True).fill("a green square moving up on a black background")
     page.get_by_role("button", name="Generate", exact=True).click()
     # as a person would: Cancel once the run is under way (denoising), not while it waits its turn
-    wait_until_denoising(client, "ben")
+    wait_for_job(client, "ben", lambda j: j["state"] == "running" and re.search(r"denoising step [1-9]", j["step"]),
+                 "past its first denoising step")
     page.get_by_role("button", name="Cancel", exact=True).click()
     toasts = page.locator("[data-testid='toast-body']")
     expect(toasts.filter(has_text="Cancelled: the generation stops").first).to_be_visible(timeout=LONG)
     # the server stopped the pipeline between two denoising steps, long before the last (read from My jobs)
-    stopped = wait_for_job(client, "ben", "cancelled")
+    stopped = wait_for_job(client, "ben", lambda j: j["state"] == "cancelled", "cancelled")
     at = re.search(r"step (\d+)/100", stopped["step"])  # where it stopped
     assert at and int(at.group(1)) < 100, stopped
     assert len(client.predict(user="ben", api_name="/my_drafts")) == drafts_before, "a cancelled run saved a draft"
