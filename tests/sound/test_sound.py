@@ -15,6 +15,7 @@ from sandbox.models.micro_audio.analysis import analyse_sound
 from sandbox.models.micro_audio.world import SAMPLE_RATE, pitch_hz, synthesize
 from sandbox.sound.media import STORED_RATE, Soundtrack, has_audio, mux_audio, read_audio
 from sandbox.sound.service import joint_track
+from tests.sound.copies import write_audio_copy
 
 
 def test_mux_keeps_meaning_duration_and_picture(tmp_path):
@@ -82,8 +83,6 @@ def test_hub_sound_card_runs_as_its_offline_twin(micro):
 def test_an_audio_only_copy_traces_back_to_its_post(micro, tmp_path):
     """The sound extracted to .wav and to .m4a (no manifest, no picture, re-encoded, first 0.2 s cut) finds
     the post; a different sound (another colour's pitch) does not."""
-    import av
-
     from sandbox.provenance.audio_fingerprint import AudioLookup
 
     sb, ana = micro
@@ -92,14 +91,8 @@ def test_an_audio_only_copy_traces_back_to_its_post(micro, tmp_path):
     post_id = sb.posts.publish(ana.id, result.draft_id, "sound test")["post_id"]
     samples, rate = read_audio(result.video_path)
     cut = samples[:, int(0.2 * rate):]
-    for suffix, codec in ((".wav", "pcm_s16le"), (".m4a", "aac")):
-        with av.open(str(tmp_path / f"copy{suffix}"), "w") as out:
-            stream = out.add_stream(codec, rate=rate, layout="stereo")
-            frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(cut), format="fltp", layout="stereo")
-            frame.sample_rate, frame.pts = rate, 0
-            for f in av.AudioResampler(format=stream.format.name, layout="stereo", rate=rate).resample(frame):
-                out.mux(stream.encode(f))
-            out.mux(stream.encode(None))
+    for suffix in (".wav", ".m4a"):
+        write_audio_copy(cut, rate, tmp_path / f"copy{suffix}")
     lookup = AudioLookup(sb.db)
     ben = sb.identity.actor("ben", None)
     for suffix in (".wav", ".m4a"):

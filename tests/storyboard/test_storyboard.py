@@ -245,3 +245,21 @@ def test_taking_a_storyboard_down_removes_its_private_working_copy(board):
     sb.posts.delete(ana.id, post_id)
     assert not working.exists()  # the draft went with the post, and so did its frames before the watermark
     assert all(sb.storyboards.private.path(sha, ".npz").is_file() for sha in others)
+
+
+def test_a_storyboards_ripped_sound_traces_to_its_post_until_it_is_taken_down(sb, tmp_path):
+    """An attack nobody asked about: a storyboard's sound ripped to a bare .m4a (no picture, no manifest,
+    re-encoded, the first 0.2 s cut) and passed off as one's own. Verify traces it to the post by its audio
+    fingerprint; once the owner takes the post down, the copy no longer names it."""
+    from sandbox.sound.media import read_audio
+    from tests.sound.copies import write_audio_copy
+
+    ana, ben = sb.identity.actor("ana", None), sb.identity.actor("ben", None)
+    result = sb.storyboards.create(ana.id, [Shot(RIGHT, 1.0), Shot(DOWN, 1.0), Shot(LEFT, 1.0)], **FAST)
+    post_id = sb.posts.publish(ana.id, result.draft_id, "three shots, with sound")["post_id"]
+    samples, rate = read_audio(result.video_path)
+    copy = write_audio_copy(samples[:, int(0.2 * rate):], rate, tmp_path / "ripped.m4a")
+    report = sb.provenance.verify(ben.id, copy)
+    assert report["post_id"] == post_id and report["match"]["by"] == "sound", report["summary"]
+    sb.posts.delete(ana.id, post_id)
+    assert sb.provenance.verify(ben.id, copy).get("post_id") != post_id
