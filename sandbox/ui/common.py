@@ -6,7 +6,9 @@ import functools
 import json
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import gradio as gr
 import numpy as np
@@ -119,6 +121,36 @@ class CancelSwitch:
         from sandbox.generation.service import cancellable
 
         return cancellable(progress_adapter(progress), self.arm(request))
+
+
+@dataclass
+class RunningJob:
+    """What a service needs to run one job of the Queue: its id, progress that Cancel stops, the cancelled check
+    (Cancel, or the client gone while waiting) and the live-preview sink (``None`` where the tab shows none)."""
+
+    id: str
+    progress: Callable[[float, str], None]
+    cancelled: Callable[[], bool]
+    preview: Callable[[np.ndarray], None] | None
+
+
+@contextmanager
+def running_job(sb: Sandbox, cancel: CancelSwitch, request: gr.Request | None, user_id: str, kind: str, label: str,
+                progress: gr.Progress | None, previews: PreviewBoard | None = None) -> Iterator[RunningJob]:
+    """One job of this browser session, from its Cancel flag to its line in My jobs: armed now, finished however
+    the body ends. Create, Remix, Storyboard and re-shoot all run through it."""
+    from sandbox.generation.service import cancellable
+    from sandbox.ui import security
+
+    flag = cancel.arm(request)
+    gone = security.cancel_check()  # while waiting in the fair gate: Gradio cancelled it, or its client left
+    try:
+        with sb.jobs.track(user_id, kind, label, flag) as job:
+            yield RunningJob(job.id, cancellable(job.watching(progress_adapter(progress)), flag),
+                             lambda: flag.is_set() or gone(),
+                             job.showing(previews.sink(request)) if previews is not None else None)
+    finally:
+        cancel.finish(request)
 
 
 class PreviewBoard:

@@ -9,7 +9,6 @@ import gradio as gr
 
 from sandbox.context import Sandbox
 from sandbox.generation.request import MAX_SEED, GenerationRequest
-from sandbox.generation.service import cancellable
 from sandbox.models.cards import ASPECTS
 from sandbox.social.posts import REMIX_POLICIES
 from sandbox.social.text import escape
@@ -21,7 +20,7 @@ from sandbox.ui.common import (
     acting_user,
     clear_on_persona_switch,
     details_markdown,
-    progress_adapter,
+    running_job,
     user_errors,
     wire_live_preview,
 )
@@ -88,16 +87,9 @@ def make_generate(sb: Sandbox, cancel: CancelSwitch | None = None, previews: Pre
                                 guidance=float(guidance) if guidance is not None else None, model=model or None,
                                 preset=preset or None, sound=None if sound in (None, True) else False,
                                 sound_prompt=sound_prompt or "")
-        flag = cancel.arm(request)  # the Cancel button (and My jobs' cancel); while waiting, a client that left
-        gone = security.cancel_check()
-        try:
-            with sb.jobs.track(actor.id, "video", req.prompt, flag) as job:  # the Queue tab shows it
-                result = sb.cameos.generate(actor.id, req, list(cameos or []),
-                                            cancellable(job.watching(progress_adapter(progress)), flag),
-                                            cancelled=lambda: flag.is_set() or gone(), job_id=job.id,
-                                            preview=job.showing(previews.sink(request)))  # the live preview
-        finally:
-            cancel.finish(request)
+        with running_job(sb, cancel, request, actor.id, "video", req.prompt, progress, previews) as job:
+            result = sb.cameos.generate(actor.id, req, list(cameos or []), job.progress, cancelled=job.cancelled,
+                                        job_id=job.id, preview=job.preview)  # the Queue tab shows it, with preview
         return str(result.video_path), result.to_dict()
 
     return generate

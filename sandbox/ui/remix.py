@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import gradio as gr
 
 from sandbox.context import Sandbox
-from sandbox.generation.service import cancellable
 from sandbox.remix.conditioning import MODES
 from sandbox.remix.render import lineage_figure, lineage_markdown
 from sandbox.social.posts import REMIX_POLICIES
@@ -19,7 +18,7 @@ from sandbox.ui.common import (
     acting_user,
     clear_on_persona_switch,
     details_markdown,
-    progress_adapter,
+    running_job,
     user_errors,
 )
 from sandbox.ui.shell import Shell
@@ -40,18 +39,13 @@ def make_remix(sb: Sandbox, cancel: CancelSwitch | None = None):
         """Remix a post into a draft of yours. mode: restyle | extend | recast (recast needs `cameos`); keep: 0–1,
         how much of the original to keep. The draft's parent is the original. Returns the MP4 and its details."""
         actor = acting_user(sb, user, request)
-        flag, gone = cancel.arm(request), security.cancel_check()  # the Cancel button, or My jobs' cancel
-        try:
-            with sb.jobs.track(actor.id, "remix", f"{mode or 'restyle'} {post_id}: {prompt or ''}".strip(),
-                               flag) as job:
-                result = sb.remixes.remix(
-                    actor.id, (post_id or "").strip(), prompt or "", mode or "restyle",
-                    0.5 if keep is None else float(keep), int(seed) if seed is not None else -1, list(cameos or []),
-                    progress=cancellable(job.watching(progress_adapter(progress)), flag),
-                    sound=None if sound in (None, True) else False, sound_prompt=sound_prompt or "",
-                    cancelled=lambda: flag.is_set() or gone(), job_id=job.id)
-        finally:
-            cancel.finish(request)
+        with running_job(sb, cancel, request, actor.id, "remix",
+                         f"{mode or 'restyle'} {post_id}: {prompt or ''}".strip(), progress) as job:
+            result = sb.remixes.remix(
+                actor.id, (post_id or "").strip(), prompt or "", mode or "restyle",
+                0.5 if keep is None else float(keep), int(seed) if seed is not None else -1, list(cameos or []),
+                progress=job.progress, sound=None if sound in (None, True) else False, sound_prompt=sound_prompt or "",
+                cancelled=job.cancelled, job_id=job.id)
         return str(result.video_path), result.to_dict()
 
     return remix

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gradio as gr
 
 from sandbox.context import Sandbox
-from sandbox.generation.service import cancellable
 from sandbox.social.posts import REMIX_POLICIES
 from sandbox.social.text import escape
 from sandbox.storyboard.shots import parse_shots
@@ -17,7 +16,7 @@ from sandbox.ui.common import (
     acting_user,
     clear_on_persona_switch,
     details_markdown,
-    progress_adapter,
+    running_job,
     user_errors,
     wire_live_preview,
 )
@@ -55,18 +54,13 @@ def make_storyboard(sb: Sandbox, cancel: CancelSwitch | None = None, previews: P
         sound source). Returns the one MP4 and its details (`draft_id`, `storyboard.shots`, `sound`)."""
         actor = acting_user(sb, user, request)
         rows = parse_shots(shot_rows(shots))
-        flag, gone = cancel.arm(request), security.cancel_check()
-        try:
-            with sb.jobs.track(actor.id, "storyboard", " / ".join(r.prompt for r in rows), flag) as job:
-                result = sb.storyboards.create(
-                    actor.id, rows, style or "", list(cameos or []), image or None,
-                    (image_post_id or "").strip() or None, int(seed) if seed is not None else -1,
-                    steps=int(steps) if steps else None, sound=bool(sound) and bool(sb.loader.default_model().sound),
-                    progress=cancellable(job.watching(progress_adapter(progress)), flag),
-                    preview=job.showing(previews.sink(request)), cancelled=lambda: flag.is_set() or gone(),
-                    job_id=job.id)
-        finally:
-            cancel.finish(request)
+        with running_job(sb, cancel, request, actor.id, "storyboard", " / ".join(r.prompt for r in rows), progress,
+                         previews) as job:
+            result = sb.storyboards.create(
+                actor.id, rows, style or "", list(cameos or []), image or None,
+                (image_post_id or "").strip() or None, int(seed) if seed is not None else -1,
+                steps=int(steps) if steps else None, sound=bool(sound) and bool(sb.loader.default_model().sound),
+                progress=job.progress, preview=job.preview, cancelled=job.cancelled, job_id=job.id)
         return str(result.video_path), result.to_dict()
 
     return storyboard
@@ -83,18 +77,12 @@ def make_reshoot(sb: Sandbox, cancel: CancelSwitch | None = None, previews: Prev
         """Make shot number `shot` of a storyboard draft again (with a new `prompt` if given); the other shots stay
         as they were. Returns a new draft."""
         actor = acting_user(sb, user, request)
-        flag, gone = cancel.arm(request), security.cancel_check()
-        try:
-            with sb.jobs.track(actor.id, "reshoot", f"shot {shot} of {draft_id}: {prompt or 'same prompt'}",
-                               flag) as job:
-                result = sb.storyboards.reshoot(
-                    actor.id, (draft_id or "").strip(), int(shot or 0), prompt or None,
-                    int(seed) if seed is not None else -1,
-                    progress=cancellable(job.watching(progress_adapter(progress)), flag),
-                    preview=job.showing(previews.sink(request)), cancelled=lambda: flag.is_set() or gone(),
-                    job_id=job.id)
-        finally:
-            cancel.finish(request)
+        label = f"shot {shot} of {draft_id}: {prompt or 'same prompt'}"
+        with running_job(sb, cancel, request, actor.id, "reshoot", label, progress, previews) as job:
+            result = sb.storyboards.reshoot(
+                actor.id, (draft_id or "").strip(), int(shot or 0), prompt or None,
+                int(seed) if seed is not None else -1,
+                progress=job.progress, preview=job.preview, cancelled=job.cancelled, job_id=job.id)
         return str(result.video_path), result.to_dict()
 
     return storyboard_reshoot
