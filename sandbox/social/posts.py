@@ -118,35 +118,35 @@ class PostService:
 
     def like(self, actor_id: str, post_id: str) -> dict:
         """Idempotent: liking twice counts once."""
-        self.limits.check("like", actor_id)
-        with self.db.session() as s:
-            post = visible_post(s, actor_id, post_id)
-            if add_once(s, Like(user_id=actor_id, post_id=post.id)):
-                s.execute(update(Post).where(Post.id == post.id).values(like_count=Post.like_count + 1))
-                notify(s, post.user_id, "like", actor_id, post.id, "liked your post")
-            s.refresh(post)
-            result = {"post_id": post.id, "liked": True, "likes": post.like_count}
-        self.changed()
-        return result
+        return self._set_like(actor_id, post_id, want=True)
 
     def unlike(self, actor_id: str, post_id: str) -> dict:
-        with self.db.session() as s:
-            post = visible_post(s, actor_id, post_id)
-            like = s.scalar(select(Like).where(Like.user_id == actor_id, Like.post_id == post.id))
-            if like is not None:
-                s.delete(like)
-                s.execute(update(Post).where(Post.id == post.id).values(like_count=Post.like_count - 1))
-            s.flush()
-            s.refresh(post)
-            return {"post_id": post.id, "liked": False, "likes": post.like_count}
+        return self._set_like(actor_id, post_id, want=False)
 
     def toggle_like(self, actor_id: str, post_id: str) -> dict:
         """What a like button does: like, or take back the like there is — the database says which, not the
         page (a card drawn before the last click would otherwise undo it)."""
+        return self._set_like(actor_id, post_id, want=None)
+
+    def _set_like(self, actor_id: str, post_id: str, want: bool | None) -> dict:
+        """``want``: like (True), take the like back (False), or the opposite of what the database holds (None)."""
         with self.db.session() as s:
             post = visible_post(s, actor_id, post_id)
-            liked = s.scalar(select(Like).where(Like.user_id == actor_id, Like.post_id == post.id)) is not None
-        return self.unlike(actor_id, post_id) if liked else self.like(actor_id, post_id)
+            like = s.scalar(select(Like).where(Like.user_id == actor_id, Like.post_id == post.id))
+            want = like is None if want is None else want
+            if want:
+                self.limits.check("like", actor_id)
+                if add_once(s, Like(user_id=actor_id, post_id=post.id)):
+                    s.execute(update(Post).where(Post.id == post.id).values(like_count=Post.like_count + 1))
+                    notify(s, post.user_id, "like", actor_id, post.id, "liked your post")
+            elif like is not None:
+                s.delete(like)
+                s.execute(update(Post).where(Post.id == post.id).values(like_count=Post.like_count - 1))
+            s.flush()
+            s.refresh(post)
+            result = {"post_id": post.id, "liked": want, "likes": post.like_count}
+        self.changed()  # the feed's caches: an unlike changes the count as much as a like
+        return result
 
     def comment(self, actor_id: str, post_id: str, text: str) -> dict:
         text = clean_text("comment", text)

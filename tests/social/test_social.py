@@ -51,6 +51,21 @@ def test_a_like_button_follows_the_database_not_the_page(sb):
         sb.posts.toggle_like(ana, "p_nothere")
 
 
+def test_the_feed_shows_a_like_taken_back(sb):
+    """The feed shows a like taken back as it shows a like: count and heart."""
+    ana, post = uid(sb, "ana"), make_post(sb, "ben", "a fox")
+
+    def card() -> tuple[int, bool]:
+        item = next(i for i in sb.feed.page(ana).items if i.post_id == post)
+        return item.likes, item.liked
+
+    assert card() == (0, False)
+    sb.posts.like(ana, post)
+    assert card() == (1, True)
+    sb.posts.unlike(ana, post)
+    assert card() == (0, False)
+
+
 def test_publish_only_own_drafts_and_likes_are_idempotent(sb_any):
     sb = sb_any
     from sandbox.generation import GenerationRequest
