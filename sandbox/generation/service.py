@@ -236,6 +236,12 @@ class GenerationService:
             self.invisible_mark.record(code, sha)
         return sha, frames
 
+    def check_sound_source(self, spec: ModelSpec) -> None:
+        """Sound was asked of ``spec``: it must have a sound source. Callers that make many frames first (a
+        storyboard) call it before they start, so the error comes before the wait."""
+        if self.sound is None or not spec.sound:
+            raise SandboxError(f"{spec.label} has no sound source; set `sound` off or pick another `model`")
+
     def make_sound(self, request: GenerationRequest, spec: ModelSpec, num_frames: int,
                    joint_audio: list | None = None, joint_rate: int | None = None) -> Soundtrack | None:
         """The sound stage (sandbox.sound.service): the joint pipeline's own sound, else the card's sound
@@ -243,8 +249,7 @@ class GenerationService:
         ``joint_rate``: the joint sound's sample rate, as the worker that made it said (else asked here)."""
         if not request.sound:
             return None
-        if self.sound is None or not spec.sound:
-            raise SandboxError(f"{spec.label} has no sound source; set `sound` off or pick another `model`")
+        self.check_sound_source(spec)
         from sandbox.sound.cards import JOINT
         from sandbox.sound.service import joint_sample_rate, joint_track
 

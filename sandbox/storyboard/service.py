@@ -252,8 +252,8 @@ class StoryboardService:
         shots = parse_shots(shots)
         spec = self.generation.loader.spec_for(model)
         sound = bool(spec.sound) if sound is None else bool(sound)
-        if sound and not spec.sound:
-            raise SandboxError(f"{spec.label} has no sound source; set `sound` off or pick another `model`")
+        if sound:
+            self.generation.check_sound_source(spec)
         check_shots(shots, style, StoryboardLimits.for_card(spec), self.generation.max_prompt_chars)
         if (len(shots) > 1 or image or image_post_id) and "v2v" not in spec.tasks:
             raise SandboxError(f"`model` {spec.label} cannot continue a video or start from an image: "
