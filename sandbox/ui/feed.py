@@ -48,6 +48,16 @@ def card_markdown(item: dict) -> str:
             f"`{item['post_id']}`</small>")
 
 
+def cards_state(viewer_id: str, items: list[dict]) -> dict:
+    """What the cards are drawn from: whose feed, and its items as the cards show them — the score to its two
+    shown decimals, without the ranking's parts (they move with the clock). The cards redraw only when this
+    changes (Gradio compares a State's hash), so loading the same feed twice — a persona switch, then opening
+    the tab — draws it once, and no card is replaced under the pointer."""
+    return {"viewer": viewer_id,
+            "items": [{**{k: v for k, v in item.items() if k != "parts"}, "score": round(item["score"], 2)}
+                      for item in items]}
+
+
 def make_load(sb: Sandbox):
     @user_errors
     def load(user: str, instruction: str, *weight_values, request: gr.Request = None):
@@ -55,20 +65,23 @@ def make_load(sb: Sandbox):
         actor = acting_user(sb, user, request)
         page = sb.feed.page(actor.id, limit=PAGE, instruction=instruction or "", weights=weights_from(weight_values))
         understood = f"**Understood:** {page.understood}" if page.understood else ""
-        return page.to_dicts(), understood, page.notice
+        return cards_state(actor.id, page.to_dicts()), understood, page.notice
 
     return load
 
 
 def make_load_more(sb: Sandbox):
     @user_errors
-    def load_more(user: str, instruction: str, items: list[dict], *weight_values, request: gr.Request = None):
+    def load_more(user: str, instruction: str, shown: dict | None, *weight_values, request: gr.Request = None):
         """Mark what was shown as seen, then append the next unseen items."""
         actor = acting_user(sb, user, request)
-        sb.posts.mark_seen(actor.id, [i["post_id"] for i in items or []])
+        shown = shown or {}
+        items = (shown.get("items") or []) if shown.get("viewer") == actor.id else []
+        sb.posts.mark_seen(actor.id, [i["post_id"] for i in items])
         page = sb.feed.page(actor.id, limit=PAGE, instruction=instruction or "",
-                            weights=weights_from(weight_values), shown_in_session=len(items or []))
-        return (items or []) + page.to_dicts(), page.notice or ("" if page.items else "You're all caught up ✨")
+                            weights=weights_from(weight_values), shown_in_session=len(items))
+        return (cards_state(actor.id, items + page.to_dicts()),
+                page.notice or ("" if page.items else "You're all caught up ✨"))
 
     return load_more
 
@@ -109,7 +122,7 @@ def build(shell: Shell, remix_post: gr.Textbox) -> None:
             steer_btn = gr.Button("Apply", scale=0)
         understood = gr.Markdown()
         notice = gr.Markdown()
-        items_state = gr.State([])
+        items_state = gr.State({"viewer": None, "items": []})  # cards_state
         with gr.Accordion("Ranking weights (tune and watch the order change)", open=False):
             weight_inputs = [gr.Slider(lo, hi, value=getattr(FeedWeights(), name), step=step, label=label)
                              for name, (label, lo, hi, step) in WEIGHT_SLIDERS.items()]
@@ -119,11 +132,11 @@ def build(shell: Shell, remix_post: gr.Textbox) -> None:
             analytics_plot = gr.Plot(label="Feed metrics")
             analytics_table = gr.Dataframe(interactive=False)
 
-        @gr.render(inputs=[items_state, user])
-        def feed_cards(items: list[dict], acting: str, request: gr.Request):
+        @gr.render(inputs=[items_state])  # not on `user`: a switch reloads the state, which redraws once
+        def feed_cards(shown: dict):
+            items, viewer = shown.get("items") or [], shown.get("viewer")
             if not items:
                 gr.Markdown("_Nothing here yet — follow people in the Profile tab or publish from Create._")
-            viewer = acting_user(sb, acting, request).id if items else None
             for item in items:
                 try:
                     comments = sb.posts.comments(viewer, item["post_id"])

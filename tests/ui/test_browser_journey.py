@@ -69,7 +69,7 @@ def journey(page, j: Journey, app, tmp_path) -> None:
     j.tab("Feed")
     first_card = page.get_by_text("ana in my video").first
     expect(first_card).to_be_visible(timeout=60_000)
-    j.settle()  # opened right after a persona switch: drawn twice
+    j.settle()  # the switch's load and the tab's load both answer; the second no longer re-runs the cards' render
     expect(page.get_by_text(re.compile("from your friend @ben")).first).to_be_visible()
     j.shot("feed")
     assert j.click_in_card("ana in my video", "🔁 remix"), "ben's post offers a remix button to his friend"
@@ -207,7 +207,7 @@ def rough_edges(page, j: Journey, app, tmp_path) -> None:
     j.tab("Feed")
     post_card = card(page, "squares all the way up")
     expect(post_card).to_be_visible(timeout=60_000)
-    j.settle()  # opened right after a persona switch: drawn twice
+    j.settle()  # the switch's load and the tab's load both answer; the second no longer re-runs the cards' render
     like = post_card.locator(".like-button")
     expect(like).to_have_text("🤍 0")
     like.click()
