@@ -37,7 +37,7 @@ def rows_point_to_files(data: Path) -> tuple[int, int]:
 
 def test_sigkill_mid_generation_then_restart(tmp_path, models_dir):
     data = tmp_path / "data"
-    srv = AppServer(data, models_dir, SANDBOX_RATE_LIMIT="").start()
+    srv = AppServer(data, models_dir, SANDBOX_RATE_LIMIT="", SANDBOX_DEMO_POSTS="0").start()  # no demo posts to make
     try:
         client = Client(srv.url, verbose=False)
         client.predict(user="ana", prompt="before the crash", num_frames=5, width=32, height=32, steps=1,
@@ -51,7 +51,7 @@ def test_sigkill_mid_generation_then_restart(tmp_path, models_dir):
         srv.proc.wait(10)
     finally:
         srv.stop()
-    with AppServer(data, models_dir, SANDBOX_RATE_LIMIT="") as again:
+    with AppServer(data, models_dir, SANDBOX_RATE_LIMIT="", SANDBOX_DEMO_POSTS="0") as again:
         db = Database(f"sqlite:///{data / 'sandbox.db'}")
         integrity = db.integrity_check()
         db.dispose()

@@ -87,7 +87,7 @@ def status_of(url: str) -> int:
 
 
 def test_file_serving_is_limited_to_live_media(tmp_path, models_dir, clips):
-    with AppServer(tmp_path / "files", models_dir) as srv:
+    with AppServer(tmp_path / "files", models_dir, SANDBOX_DEMO_POSTS="0") as srv:  # it publishes its own
         client = Client(srv.url, verbose=False)
         video, details = client.predict(user="ana", prompt="a red circle", num_frames=5, width=32, height=32, steps=1,
                                         api_name="/generate")

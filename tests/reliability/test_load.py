@@ -28,7 +28,7 @@ TINY = {"num_frames": 5, "width": 32, "height": 32, "steps": 1}
 
 def test_twenty_clients(tmp_path, models_dir):
     data = tmp_path / "data"
-    with AppServer(data, models_dir, SANDBOX_RATE_LIMIT="") as srv:
+    with AppServer(data, models_dir, SANDBOX_RATE_LIMIT="", SANDBOX_DEMO_POSTS="3") as srv:  # posts to like
         seed_client = Client(srv.url, verbose=False)
         post_ids = [i["post_id"] for i in seed_client.predict(user="ana", limit=10, api_name="/feed")] or ["p_none"]
         lock = threading.Lock()
