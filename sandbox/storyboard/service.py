@@ -165,11 +165,9 @@ class StoryboardService:
 
     def shot_sound(self, plan: PlannedShot, spec: ModelSpec, ran: WorkerResult) -> Soundtrack:
         """One shot's sound, exactly as long as its frames: the joint pipeline's own, else the card's sound model
-        on the shot's prompt (the sound stage of sandbox.generation)."""
-        seconds = len(ran.frames) / spec.fps
-        track = self.generation.make_sound(replace(plan.request, sound=True), spec, len(ran.frames),
-                                           [ran.audio] if ran.audio is not None else [], ran.sample_rate)
-        return track.fitted(seconds)
+        on the shot's prompt (the sound stage of sandbox.generation, which fits it to the frames)."""
+        return self.generation.make_sound(replace(plan.request, sound=True), spec, len(ran.frames),
+                                          [ran.audio] if ran.audio is not None else [], ran.sample_rate)
 
     def sign_and_save(self, actor_id: str, plans: list[PlannedShot], stitched: np.ndarray, summary: GenerationRequest,
                       spec, start: StartImage | None, timings: dict,

@@ -116,12 +116,6 @@ class CancelSwitch:
         flag.set()
         gr.Info("Cancelled: the generation stops at the next step and nothing is saved")
 
-    def progress(self, request: gr.Request | None, progress: gr.Progress | None) -> Callable[[float, str], None]:
-        """The progress callback of a job of this session, stopping it once Cancel is pressed."""
-        from sandbox.generation.service import cancellable
-
-        return cancellable(progress_adapter(progress), self.arm(request))
-
 
 @dataclass
 class RunningJob:
