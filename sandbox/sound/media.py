@@ -56,6 +56,20 @@ class Soundtrack:
 LOW_DISK_BYTES = 1 << 20  # below this much free space a failed mux is a full disk
 
 
+def match_channels(samples: np.ndarray, channels: int) -> np.ndarray:
+    """``samples`` (c, n) with ``channels`` rows: as they are when the counts agree, else their mean in every row
+    (mono → stereo copies; stereo → mono averages). For joining tracks of sources that disagree.
+
+    >>> match_channels(np.array([[1.0, 3.0]]), 2).tolist()
+    [[1.0, 3.0], [1.0, 3.0]]
+    >>> match_channels(np.array([[1.0, 3.0], [3.0, 5.0]]), 1).tolist()
+    [[2.0, 4.0]]
+    """
+    if samples.shape[0] == channels:
+        return samples
+    return np.broadcast_to(samples.mean(0, keepdims=True), (channels, samples.shape[1]))
+
+
 def mux_audio(video: Path, track: Soundtrack, out: Path) -> None:
     """Write ``out``: ``video``'s H.264 stream (copied, not re-encoded) + ``track`` as AAC, faststart."""
     import av

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sandbox.sound.media import Soundtrack, has_audio, read_audio
+from sandbox.sound.media import Soundtrack, has_audio, match_channels, read_audio
 
 
 @dataclass(frozen=True)
@@ -95,9 +95,8 @@ def original_sound(original: Path, mode: str, sound_prompt: str, fps: int, origi
         rate = more.sample_rate if more is not None else 48000
         samples, _ = read_audio(original, rate=rate)
         head = Soundtrack(samples, rate, "", "").fitted(original_frames / fps).samples
-        tail = more.samples if more is not None else np.zeros((head.shape[0], 0), np.float32)
-        if tail.shape[0] != head.shape[0]:
-            tail = np.broadcast_to(tail.mean(0, keepdims=True), (head.shape[0], tail.shape[1]))
+        tail = (match_channels(more.samples, head.shape[0]) if more is not None
+                else np.zeros((head.shape[0], 0), np.float32))
         model = more.model if more is not None else maker.model
         revision = more.model_revision if more is not None else maker.revision
         return Soundtrack(np.concatenate([head, tail], axis=1), rate, model, revision,

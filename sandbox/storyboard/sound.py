@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sandbox.sound.media import match_channels
+
 SPLICE_FADE_S = 0.01  # a re-shot span fades in and out over this long: no click at its edges
 
 
@@ -61,13 +63,6 @@ def splice_sound(audio: np.ndarray, shot: np.ndarray, rate: int, fps: int, begin
         weight[:fade], weight[-fade:] = ramp, ramp[::-1]
     out[:, at:hi_at] = audio[:, at:hi_at] * (1 - weight) + piece * weight
     return out
-
-
-def match_channels(samples: np.ndarray, channels: int) -> np.ndarray:
-    """Mono → stereo by copying, stereo → mono by averaging (shots of one model agree; this is a guard)."""
-    if samples.shape[0] == channels:
-        return samples
-    return np.repeat(samples, channels, axis=0) if samples.shape[0] == 1 else samples.mean(0, keepdims=True)
 
 
 def resampled(samples: np.ndarray, rate: int, to: int) -> np.ndarray:
