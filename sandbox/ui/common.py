@@ -187,6 +187,12 @@ def clear_on_persona_switch(user: gr.Component, components: list, values: list) 
     user.change(None, None, components, js=f"() => {json.dumps(values)}", api_visibility="private")
 
 
+def sound_wanted(sound: bool | None) -> bool | None:
+    """The Sound checkbox (or API `sound`) as the services take it: on (or left out) means "where the model has
+    a sound source" (None), so a silent model is not an error; off means silent."""
+    return None if sound in (None, True) else False
+
+
 def plural(count: int, word: str, plural_form: str | None = None) -> str:
     """"1 follower", "2 followers", "0 likes".
 

@@ -21,6 +21,7 @@ from sandbox.ui.common import (
     clear_on_persona_switch,
     details_markdown,
     running_job,
+    sound_wanted,
     user_errors,
     wire_live_preview,
 )
@@ -85,7 +86,7 @@ def make_generate(sb: Sandbox, cancel: CancelSwitch | None = None, previews: Pre
                                 height=int(height) if height is not None else None,
                                 steps=int(steps) if steps is not None else None,
                                 guidance=float(guidance) if guidance is not None else None, model=model or None,
-                                preset=preset or None, sound=None if sound in (None, True) else False,
+                                preset=preset or None, sound=sound_wanted(sound),
                                 sound_prompt=sound_prompt or "")
         with running_job(sb, cancel, request, actor.id, "video", req.prompt, progress, previews) as job:
             result = sb.cameos.generate(actor.id, req, list(cameos or []), job.progress, cancelled=job.cancelled,

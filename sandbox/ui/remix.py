@@ -19,6 +19,7 @@ from sandbox.ui.common import (
     clear_on_persona_switch,
     details_markdown,
     running_job,
+    sound_wanted,
     user_errors,
 )
 from sandbox.ui.shell import Shell
@@ -44,7 +45,7 @@ def make_remix(sb: Sandbox, cancel: CancelSwitch | None = None):
             result = sb.remixes.remix(
                 actor.id, (post_id or "").strip(), prompt or "", mode or "restyle",
                 0.5 if keep is None else float(keep), int(seed) if seed is not None else -1, list(cameos or []),
-                progress=job.progress, sound=None if sound in (None, True) else False, sound_prompt=sound_prompt or "",
+                progress=job.progress, sound=sound_wanted(sound), sound_prompt=sound_prompt or "",
                 cancelled=job.cancelled, job_id=job.id)
         return str(result.video_path), result.to_dict()
 

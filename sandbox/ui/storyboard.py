@@ -17,6 +17,7 @@ from sandbox.ui.common import (
     clear_on_persona_switch,
     details_markdown,
     running_job,
+    sound_wanted,
     user_errors,
     wire_live_preview,
 )
@@ -59,7 +60,7 @@ def make_storyboard(sb: Sandbox, cancel: CancelSwitch | None = None, previews: P
             result = sb.storyboards.create(
                 actor.id, rows, style or "", list(cameos or []), image or None,
                 (image_post_id or "").strip() or None, int(seed) if seed is not None else -1,
-                steps=int(steps) if steps else None, sound=bool(sound) and bool(sb.loader.default_model().sound),
+                steps=int(steps) if steps else None, sound=sound_wanted(sound),
                 progress=job.progress, preview=job.preview, cancelled=job.cancelled, job_id=job.id)
         return str(result.video_path), result.to_dict()
 
