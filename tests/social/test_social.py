@@ -66,6 +66,25 @@ def test_the_feed_shows_a_like_taken_back(sb):
     assert card() == (0, False)
 
 
+def test_nobody_can_take_back_someone_elses_like_or_push_the_count_below_the_likes(sb):
+    """An outsider's attack on the count: unlike a post you never liked, over and over, and toggle it back and
+    forth — ana's like stays, the count always equals the likes stored, and never goes below zero."""
+    from sqlalchemy import func, select
+
+    from sandbox.store.schema import Like
+
+    ana, ben, post = uid(sb, "ana"), uid(sb, "ben"), make_post(sb, "chloe", "a fox")
+    sb.posts.like(ana, post)
+    for _ in range(3):
+        assert sb.posts.unlike(ben, post) == {"post_id": post, "liked": False, "likes": 1}
+    assert sb.posts.toggle_like(ben, post)["likes"] == 2
+    assert sb.posts.toggle_like(ben, post)["likes"] == 1
+    assert sb.posts.unlike(ana, post)["likes"] == 0
+    assert sb.posts.unlike(ana, post)["likes"] == 0
+    with sb.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Like).where(Like.post_id == post)) == 0
+
+
 def test_publish_only_own_drafts_and_likes_are_idempotent(sb_any):
     sb = sb_any
     from sandbox.generation import GenerationRequest
